@@ -1,0 +1,131 @@
+"""The command line as a user runs it: a real process, real files, exit codes and JSON (cli.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import standard_sheets, write_xlsx
+
+from xlhfjz.sample import generate_community, plant_typical_errors
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "xlhfjz", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    clean = generate_community(3)
+    messy = generate_community(4)
+    plant_typical_errors(messy)
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"<html>not a workbook</html>")
+    return {
+        "clean": write_xlsx(tmp_path / "clean.xlsx", standard_sheets(clean)),
+        "messy": write_xlsx(tmp_path / "messy.xlsx", standard_sheets(messy)),
+        "bad": bad,
+    }
+
+
+def test_validate_clean_file_exits_0(files) -> None:
+    proc = run("validate", str(files["clean"]))
+    assert proc.returncode == 0
+    assert "校验通过" in proc.stdout
+
+
+def test_validate_file_with_errors_exits_1_and_groups_by_sheet(files) -> None:
+    proc = run("validate", str(files["messy"]))
+    assert proc.returncode == 1
+    assert "【志愿者】" in proc.stdout
+    assert (
+        "第4行 手机  错误：手机号码应为11位数字、以1开头，现为“1381234”  [invalid-phone]"
+        in proc.stdout
+    )
+    assert "共 9 个错误、1 个提醒" in proc.stdout
+
+
+def test_unreadable_file_exits_2(files) -> None:
+    proc = run("validate", str(files["clean"]), str(files["bad"]))
+    assert proc.returncode == 2
+    assert "无法读取" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_validate_json_document(files) -> None:
+    proc = run("validate", "--json", str(files["messy"]), str(files["bad"]))
+    assert proc.returncode == 2
+    doc = json.loads(proc.stdout)
+    messy, bad = doc["files"]
+    assert set(messy) == {
+        "file", "readable", "community_code", "community_name", "template_version", "counts",
+        "rows", "issues",
+    }  # fmt: skip
+    assert messy["readable"] is True
+    assert messy["community_code"] == "370303009001"
+    assert messy["template_version"] == "1.0"
+    assert messy["counts"] == {"error": 9, "warning": 1}
+    assert messy["rows"]["组织机构"] == 5
+    phone = next(i for i in messy["issues"] if i["code"] == "invalid-phone")
+    assert phone == {
+        "code": "invalid-phone",
+        "severity": "error",
+        "sheet": "志愿者",
+        "row": 4,
+        "column": "手机",
+        "field": "mobile",
+        "value": "1381234",
+        "message": "手机号码应为11位数字、以1开头，现为“1381234”",
+    }
+    assert bad["readable"] is False
+    assert [i["code"] for i in bad["issues"]] == ["not-a-workbook"]
+    assert bad["issues"][0]["row"] is None
+
+
+def test_usage_errors_exit_2_with_one_chinese_line(tmp_path: Path) -> None:
+    proc = run("validate")
+    assert proc.returncode == 2
+    assert "命令用法有误" in proc.stderr
+    proc = run("new", "--name", "华侨城社区", "--code", "12345", "-o", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "社区代码应为12位数字（统计用区划代码），现为“12345”"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_writes_the_prefilled_template(tmp_path: Path) -> None:
+    proc = run(
+        "new", "--name", "华侨城社区", "--code", "370303009001", "--street", "车站街道",
+        "--start", "2020-06-01", "--end", "2020-12-31", "--households", "1200", "--grids", "4",
+        "--xlsx", "-o", str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "370303009001_华侨城社区.xlsx"
+    assert proc.stdout.strip() == str(path)
+    proc = run("validate", "--json", str(path))
+    doc = json.loads(proc.stdout)["files"][0]
+    assert doc["community_code"] == "370303009001"
+    # an empty template: only the 基本信息 the staff still have to fill, and the empty-ledger rules
+    missing = sorted(i["column"] for i in doc["issues"] if i["code"] == "required-missing")
+    assert missing == sorted(
+        ["社区类型", "报送日期", "辖区重点领域", "有无重点人员", "自评无非法集资机构和场所", "负责人",
+         "负责人电话", "填报人", "填报人电话"]
+    )  # fmt: skip
+
+
+def test_demo_writes_samples_and_prints_their_validation(tmp_path: Path) -> None:
+    proc = run("demo", "-o", str(tmp_path / "demo"))
+    assert proc.returncode == 0, proc.stderr
+    assert "华侨城社区" in proc.stdout
+    assert "校验通过" in proc.stdout
+    assert "无法读取" in proc.stdout
+    assert len(list((tmp_path / "demo").glob("*.xlsx"))) == 3

@@ -1,0 +1,3 @@
+from xlhfjz.cli import main
+
+raise SystemExit(main())

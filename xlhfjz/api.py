@@ -1,0 +1,22 @@
+"""File-level entry points shared by the CLI and (later) the Excel buttons and the merge."""
+
+from __future__ import annotations
+
+import os
+
+from xlhfjz.rawbook import UnreadableWorkbook
+from xlhfjz.reader import read_workbook
+from xlhfjz.schema import SHEETS
+from xlhfjz.validate import Report, unreadable_report, validate_workbook
+
+_SHEET_NAMES = [s.name for s in SHEETS] + ["_meta"]
+
+
+def validate_file(path: str | os.PathLike[str]) -> Report:
+    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue."""
+    name = os.fspath(path)
+    try:
+        book = read_workbook(name, sheets=_SHEET_NAMES)
+    except UnreadableWorkbook as exc:
+        return unreadable_report(name, exc.reason)
+    return validate_workbook(book)

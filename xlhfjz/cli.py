@@ -1,0 +1,459 @@
+"""The command line (spec: cli.md): ``xlhfjz new | validate | demo``.
+
+Human output is Chinese; ``--json`` prints one JSON document on stdout and nothing else there.
+Errors go to stderr as one Chinese line (``--debug`` shows the traceback).
+Exit codes: 0 done and clean, 1 done with E-severity issues, 2 usage error / unreadable input /
+output not writable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xlhfjz import __version__
+
+EXIT_OK, EXIT_ISSUES, EXIT_FAIL = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A Chinese message for stderr; exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"命令用法有误：{message}（运行 xlhfjz -h 查看帮助）")
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 2020-06-01 的形式，现为“{text}”") from None
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数，现为“{text}”")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="xlhfjz", description="创建“无非法集资社区（村居）”台账：生成模板、校验、评分、汇总"
+    )
+    p.add_argument("--version", action="version", version=f"xlhfjz {__version__}")
+    p.add_argument("--debug", action="store_true", help="出错时显示详细的技术信息")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    new = sub.add_parser("new", help="生成社区台账模板（已预填基本信息）")
+    new.add_argument("--name", required=True, help="社区名称，如 华侨城社区")
+    new.add_argument("--code", required=True, help="12位社区代码，如 370303009001")
+    new.add_argument("--street", default="", help="所属街道，如 车站街道")
+    new.add_argument("--start", type=_date_arg, help="创建开始日期，如 2020-06-01")
+    new.add_argument("--end", type=_date_arg, help="创建截止日期，如 2020-12-31")
+    new.add_argument("--households", type=_positive_int, help="辖区户数")
+    new.add_argument("--grids", type=_positive_int, help="网格数")
+    new.add_argument("--xlsx", action="store_true", help="生成不带宏的 .xlsx（目前只提供 .xlsx）")
+    new.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
+
+    val = sub.add_parser("validate", help="校验台账文件")
+    val.add_argument("files", nargs="+", metavar="FILE", help="一个或多个 .xlsx/.xlsm 文件")
+    val.add_argument("--json", action="store_true", help="输出 JSON")
+
+    sc = sub.add_parser("score", help="校验并计算创建评分")
+    sc.add_argument("files", nargs="+", metavar="FILE", help="一个或多个 .xlsx/.xlsm 文件")
+    sc.add_argument(
+        "--office", metavar="OFFICE", help="街道汇总工作簿（使用其中的督导检查和评分参数）"
+    )
+    sc.add_argument("--json", action="store_true", help="输出 JSON")
+
+    off = sub.add_parser("office", help="生成街道汇总工作簿（设置、社区名单、督导检查、评分参数）")
+    off.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
+    off.add_argument("--xlsx", action="store_true", help="生成不带宏的 .xlsx（目前只提供 .xlsx）")
+
+    mg = sub.add_parser("merge", help="合并文件夹中各社区台账，生成街道汇总")
+    mg.add_argument("folder", metavar="DIR", help="存放各社区台账的文件夹")
+    mg.add_argument(
+        "--office", metavar="OFFICE", help="街道汇总工作簿（社区名单、督导检查、评分参数）"
+    )
+    mg.add_argument("-o", "--output", required=True, metavar="SUMMARY.xlsx", help="汇总文件")
+    mg.add_argument(
+        "--contacts", metavar="CONTACTS.xlsx", help="另行生成联络员通讯录（含完整电话）"
+    )
+    mg.add_argument("--recursive", action="store_true", help="也读取子文件夹")
+    mg.add_argument("--json", action="store_true", help="输出 JSON")
+
+    demo = sub.add_parser("demo", help="演示：生成一个街道的示例台账，合并并显示汇总看板")
+    demo.add_argument(
+        "-o", "--output", default="xlhfjz-demo", help="输出文件夹（默认 xlhfjz-demo）"
+    )
+    demo.add_argument("--communities", type=_positive_int, default=12, help="社区个数（默认 12）")
+    demo.add_argument("--seed", type=int, default=2020, help="随机种子（同一种子结果相同）")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_FAIL
+        return _COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return EXIT_FAIL
+    except Exception as exc:  # the last line of defence: one Chinese line, never a traceback
+        if debug:
+            traceback.print_exc()
+        print(f"出错了：{_describe(exc)}（加 --debug 查看详细信息）", file=sys.stderr)
+        return EXIT_FAIL
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, PermissionError):
+        return f"没有权限写入或读取“{exc.filename}”，文件可能正在 Excel 中打开，请先关闭"
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到“{exc.filename}”"
+    if isinstance(exc, OSError):
+        return f"文件读写失败：{exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+# ── new ─────────────────────────────────────────────────────────────────────────────────────
+
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from xlhfjz.template import CommunityInfo, write_community_workbook
+
+    code = args.code.strip()
+    if not re.fullmatch(r"\d{12}", code):
+        raise UsageError(f"社区代码应为12位数字（统计用区划代码），现为“{args.code}”")
+    name = args.name.strip()
+    if not name or _UNSAFE_NAME.search(name):
+        raise UsageError(f'社区名称不能为空，也不能含 \\ / : * ? " < > | 等字符，现为“{args.name}”')
+    if args.start and args.end and args.end <= args.start:
+        raise UsageError("创建截止日期应晚于创建开始日期")
+    info = CommunityInfo(
+        name=name, code=code, street=args.street.strip(), start=args.start, end=args.end,
+        households=args.households, grids=args.grids,
+    )  # fmt: skip
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    path = write_community_workbook(out / f"{code}_{name}.xlsx", info)
+    print(path)
+    if not args.xlsx:
+        print("提示：带按钮的 .xlsm 版本尚未提供，已生成不带宏的 .xlsx", file=sys.stderr)
+    return EXIT_OK
+
+
+# ── validate ────────────────────────────────────────────────────────────────────────────────
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from xlhfjz.api import validate_file
+
+    reports = []
+    for name in args.files:
+        reports.append(validate_file(name))
+    if args.json:
+        doc = {"files": [report_json(r) for r in reports]}
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        for report in reports:
+            print(format_report(report))
+        if len(reports) > 1:
+            errors = sum(r.errors for r in reports)
+            warnings = sum(r.warnings for r in reports)
+            print(f"合计：{len(reports)} 个文件，{errors} 个错误、{warnings} 个提醒")
+    return _exit_code(reports)
+
+
+def _exit_code(reports: Sequence[Any]) -> int:
+    if any(not r.readable for r in reports):
+        return EXIT_FAIL
+    return EXIT_ISSUES if any(r.errors for r in reports) else EXIT_OK
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    """One file of ``validate --json`` (cli.md)."""
+    return {
+        "file": report.path,
+        "readable": report.readable,
+        "community_code": report.community_code,
+        "community_name": report.community_name,
+        "template_version": report.template_version,
+        "counts": {"error": report.errors, "warning": report.warnings},
+        "rows": report.rows,
+        "issues": [i.to_dict() for i in report.issues],
+    }
+
+
+def format_report(report: Any) -> str:
+    """The human form of one file's issues, grouped by sheet, with a count line."""
+    from xlhfjz.issues import SEVERITY_ZH
+
+    who = " ".join(x for x in (report.community_name, report.community_code) if x)
+    lines = [f"■ {report.path}" + (f"（{who}）" if who else "")]
+    if not report.readable:
+        lines.append(f"  无法读取：{report.issues[0].message}")
+        return "\n".join(lines)
+    groups: dict[str, list[Any]] = {}
+    for issue in report.issues:
+        groups.setdefault(issue.sheet or "整个文件", []).append(issue)
+    for sheet, issues in groups.items():
+        lines.append(f"  【{sheet}】")
+        for i in sorted(issues, key=lambda i: i.row or 0):
+            where = f"第{i.row}行" if i.row else "  —  "
+            col = f" {i.column}" if i.column else ""
+            lines.append(f"    {where}{col}  {SEVERITY_ZH[i.severity]}：{i.message}  [{i.code}]")
+    if report.errors or report.warnings:
+        lines.append(f"  共 {report.errors} 个错误、{report.warnings} 个提醒")
+    else:
+        lines.append("  校验通过：没有发现问题")
+    return "\n".join(lines)
+
+
+# ── score ───────────────────────────────────────────────────────────────────────────────────
+
+
+def _load_office(path: str | None) -> Any:
+    from xlhfjz.office import OfficeData, read_office
+    from xlhfjz.rawbook import UnreadableWorkbook
+    from xlhfjz.reader import read_workbook
+
+    if path is None:
+        return OfficeData()
+    try:
+        office = read_office(read_workbook(path))
+    except UnreadableWorkbook as exc:
+        raise UsageError(f"街道汇总工作簿“{path}”无法读取：{exc.reason}") from None
+    errors = [i for i in office.issues if i.severity == "error"]
+    for i in errors[:20]:
+        where = f"{i.sheet} 第{i.row}行 {i.column or ''}".strip()
+        print(f"街道汇总工作簿：{where}：{i.message}（该行未使用）", file=sys.stderr)
+    return office
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from xlhfjz.api import validate_file
+    from xlhfjz.scoring import card_json, score_report
+
+    office = _load_office(args.office)
+    out = []
+    for name in args.files:
+        report = validate_file(name)
+        card = score_report(
+            report, office.inspections_for(report.community_code), office.parameters
+        )
+        out.append((report, card))
+    if args.json:
+        files = [
+            {
+                "file": r.path,
+                "community_code": r.community_code,
+                "community_name": r.community_name,
+                **card_json(c),
+            }
+            for r, c in out
+        ]
+        print(json.dumps({"files": files}, ensure_ascii=False, indent=1))
+    else:
+        for report, card in out:
+            print(format_card(report, card))
+            print()
+    reports = [r for r, _ in out]
+    return _exit_code(reports)
+
+
+def format_card(report: Any, card: Any) -> str:
+    """The human form of one community's score."""
+    who = " ".join(x for x in (report.community_name, report.community_code) if x)
+    lines = [f"■ {report.path}" + (f"（{who}）" if who else "")]
+    lines.append(f"  创建结果：{card.result}    总分：{card.total:.1f} / 100")
+    for reason in card.reasons:
+        lines.append(f"  · {reason}")
+    gates = "  ".join(f"{g}{'✓' if ok else '✗'}" for g, ok in card.gates.items())
+    lines.append(f"  基本条件：{gates}    错误 {report.errors} 个、提醒 {report.warnings} 个")
+    for item in card.items.values():
+        mark = (
+            ""
+            if item.score >= item.max - 1e-9
+            else f"  → 还需：{item.missing}"
+            if item.missing
+            else ""
+        )
+        lines.append(
+            f"  {item.id} {item.name:<8} {item.score:4.1f}/{item.max:<2}  {item.detail}{mark}"
+        )
+    return "\n".join(lines)
+
+
+# ── office, merge ───────────────────────────────────────────────────────────────────────────
+
+
+def cmd_office(args: argparse.Namespace) -> int:
+    from xlhfjz.office_template import write_office_workbook
+
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    print(write_office_workbook(out / "街道汇总.xlsx"))
+    return EXIT_OK
+
+
+def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+    def show(k: int, total: int, name: str) -> None:
+        if not enabled:
+            return
+        width = 30
+        done = int(width * k / total)
+        end = "\n" if k == total else ""
+        print(f"\r读取台账 [{'#' * done}{'.' * (width - done)}] {k}/{total}", end=end,
+              file=sys.stderr, flush=True)  # fmt: skip
+
+    return show
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from xlhfjz.merge import merge_folder
+    from xlhfjz.summary_writer import SummaryLocked, write_contacts, write_summary
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"找不到文件夹“{args.folder}”")
+    office = _load_office(args.office)
+    result = merge_folder(
+        folder, office, recursive=args.recursive, progress=_progress(sys.stderr.isatty())
+    )
+    try:
+        summary = write_summary(args.output, result)
+        contacts = write_contacts(args.contacts, result) if args.contacts else None
+    except SummaryLocked as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAIL
+    if args.json:
+        print(json.dumps(merge_json(result, summary), ensure_ascii=False, indent=1))
+    else:
+        print(format_dashboard(result))
+        print(f"\n汇总已写入：{summary}")
+        if contacts:
+            print(f"联络员通讯录（含完整电话，请妥善保管）：{contacts}")
+    return EXIT_OK
+
+
+def merge_json(result: Any, summary: Path) -> dict[str, Any]:
+    t = result.target
+    return {
+        "summary": str(summary),
+        "target": {"n": t.n, "passed": t.passed, "required": t.required, "rate": round(t.rate, 4)},
+        "communities": [
+            {
+                "community_code": c.code,
+                "community_name": c.name,
+                "status": c.status,
+                "total": None if c.total is None else round(c.total, 6),
+                "file": c.file,
+                "errors": c.errors,
+                "warnings": c.warnings,
+            }
+            for c in result.communities
+        ],
+        "files": [
+            {
+                "file": log.file,
+                "outcome": log.outcome,
+                "reason": log.reason,
+                "sha256": log.sha256,
+                "rows": log.rows,
+            }
+            for log in result.logs
+        ],
+    }
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify for a terminal where a CJK character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
+
+
+def format_dashboard(result: Any) -> str:
+    """The dashboard for the terminal: target, results, every community, nearest candidates."""
+    from xlhfjz.summary import candidates, shortfall_text
+    from xlhfjz.summary_writer import _status_counts
+
+    t = result.target
+    street = result.office.settings.get("street") or ""
+    lines = [f"━━ {street}创建“无非法集资社区（村居）”汇总看板 ━━"]
+    lines.append(f"创建成功 {t.sentence()}")
+    counts = "  ".join(f"{k} {n}" for k, n in _status_counts(result) if n)
+    lines.append(f"结果分布：{counts}")
+    lines.append("")
+    lines.append(
+        _pad("社区代码", 14)
+        + _pad("社区名称", 14)
+        + _pad("创建结果", 18)
+        + _pad("总分", 8)
+        + "错误/提醒"
+    )
+    for c in result.communities:
+        total = "" if c.total is None else f"{c.total:.1f}"
+        issues = f"{c.errors}/{c.warnings}" if c.report else ""
+        lines.append(
+            _pad(c.code, 14) + _pad(c.name, 14) + _pad(c.status, 18) + _pad(total, 8) + issues
+        )
+    near = candidates(result.communities)
+    if near:
+        lines.append("")
+        lines.append("最接近达标的社区：")
+        pass_line = result.office.parameters["pass_line"]
+        for c in near[:5]:
+            lines.append(
+                f"  {c.name}（{c.total:.1f} 分，差 {pass_line - c.total:.1f} 分）：{shortfall_text(c.card)}"
+            )
+    bad = [log for log in result.logs if log.outcome in ("unreadable", "superseded")]
+    if bad:
+        lines.append("")
+        lines.append("有问题的文件：")
+        for log in bad:
+            lines.append(f"  {log.file}：{log.reason}")
+    return "\n".join(lines)
+
+
+# ── demo ────────────────────────────────────────────────────────────────────────────────────
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from xlhfjz.demo import run_demo
+
+    return run_demo(Path(args.output), args.communities, args.seed)
+
+
+_COMMANDS = {
+    "new": cmd_new,
+    "validate": cmd_validate,
+    "score": cmd_score,
+    "office": cmd_office,
+    "merge": cmd_merge,
+    "demo": cmd_demo,
+}

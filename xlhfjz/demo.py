@@ -1,0 +1,144 @@
+"""`xlhfjz demo`: a realistic street, its office workbook, the merge and the dashboard.
+
+Deterministic per seed. About twelve communities: some 创建成功, some 未达标 with clear shortfalls,
+one 一票否决, one full of entry errors, one unreadable file, one on the list that never
+submitted, one submitted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlhfjz.sample import default_basic, degrade, generate_community, make_messy, make_veto
+
+STREET = "车站街道"
+NAMES = (
+    ("华侨城社区", "城市社区"), ("柳泉社区", "城市社区"), ("杏园社区", "城市社区"),
+    ("共青团社区", "城市社区"), ("人民西路社区", "城市社区"), ("金晶社区", "城市社区"),
+    ("西六路社区", "城市社区"), ("中心路社区", "城市社区"), ("新村社区", "城市社区"),
+    ("东风村", "村居"), ("南营村", "村居"), ("北石村", "村居"),
+)  # fmt: skip
+#: What happens to the k-th community (cycled for larger streets).
+PROFILES = (
+    "excellent", "pass", "short", "excellent", "veto", "messy",
+    "unreadable", "missing", "twice", "weak", "pass", "short",
+)  # fmt: skip
+START, END, REPORT = dt.date(2020, 6, 1), dt.date(2020, 12, 31), dt.date(2020, 12, 20)
+
+
+@dataclass
+class Planned:
+    code: str
+    name: str
+    kind: str
+    profile: str
+
+
+def plan_street(n: int) -> list[Planned]:
+    out = []
+    for k in range(n):
+        name, kind = NAMES[k % len(NAMES)]
+        if k >= len(NAMES):
+            name = name.replace("社区", f"{k // len(NAMES) + 1}社区").replace(
+                "村", f"{k // len(NAMES) + 1}村"
+            )
+        out.append(Planned(f"370303009{k + 1:03d}", name, kind, PROFILES[k % len(PROFILES)]))
+    return out
+
+
+def write_street(folder: Path, n: int, seed: int) -> tuple[list[Planned], list[dict[str, Any]]]:
+    """Write the communities' files into ``folder``; return the plan and the office inspections."""
+    from xlhfjz.template import write_community_workbook
+
+    plan = plan_street(n)
+    inspections: list[dict[str, Any]] = []
+    for k, c in enumerate(plan):
+        households = 600 + (seed * 37 + k * 211) % 1400
+        grids = 3 + (k + seed) % 4
+        basic = default_basic(c.name, c.code, street=STREET, start=START, end=END, report=REPORT,
+                              households=households, grids=grids)  # fmt: skip
+        basic["community_type"] = c.kind
+        if k % 3 == 2:
+            basic["has_involved"] = "无"
+        sample = generate_community(seed * 100 + k, basic)
+        path = folder / f"{c.code}_{c.name}.xlsx"
+        if c.profile == "missing":
+            continue
+        if c.profile == "unreadable":
+            path.write_bytes(b"<html><head><title>\xe5\xaf\xbc\xe5\x87\xba</title></head><body>"
+                             b"<table><tr><td>\xe5\xbf\x97\xe6\x84\xbf\xe8\x80\x85</td></tr></table>"
+                             b"</body></html>")  # fmt: skip
+            continue
+        if c.profile in ("pass", "short", "weak"):
+            degrade(sample, c.profile)
+        elif c.profile == "veto":
+            make_veto(sample)
+        elif c.profile == "messy":
+            make_messy(sample)
+        elif c.profile == "twice":
+            early = generate_community(
+                seed * 100 + k + 50, {**basic, "report_date": dt.date(2020, 11, 20)}
+            )
+            degrade(early, "weak")
+            write_community_workbook(folder / f"{c.code}_{c.name}（初稿）.xlsx", basic=early.basic,
+                                     data=early.data)  # fmt: skip
+        write_community_workbook(path, basic=sample.basic, data=sample.data)
+        if c.profile in ("excellent", "pass", "twice", "short"):
+            visited = 24 + (k * 7) % 12
+            share = {"excellent": 0.95, "pass": 0.9, "twice": 0.85, "short": 0.7}[c.profile]
+            inspections.append({
+                "community_code": c.code, "inspect_date": dt.date(2020, 12, 10 + k % 8),
+                "inspectors": "街道处非专班 王振华、刘敏", "methods": "查阅台账、走访群众",
+                "visited": visited, "aware": round(visited * share),
+                "findings": "台账基本完整" if c.profile != "short" else "宣传覆盖不足，公开信未发放",
+                "fix_due": dt.date(2020, 12, 31) if c.profile == "short" else None, "vetoes": "无",
+            })  # fmt: skip
+    # the Excel lock file of someone who has the folder open right now
+    (folder / f"~${plan[0].code}_{plan[0].name}.xlsx").write_bytes(b"\x00" * 165)
+    return plan, inspections
+
+
+def run_demo(output: Path, n: int = 12, seed: int = 2020) -> int:
+    """Write the street and the office workbook, merge, print the dashboard."""
+    from xlhfjz.cli import format_dashboard
+    from xlhfjz.merge import merge_folder
+    from xlhfjz.office import read_office
+    from xlhfjz.office_template import write_office_workbook
+    from xlhfjz.reader import read_workbook
+    from xlhfjz.summary_writer import write_summary
+
+    folder = output / "台账"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    print(f"生成 {STREET} {n} 个社区的示例台账（种子 {seed}）……", file=sys.stderr)
+    plan, inspections = write_street(folder, n, seed)
+    roster = [
+        {"community_code": c.code, "community_name": c.name, "community_type": c.kind} for c in plan
+    ]
+    office_path = write_office_workbook(
+        output / "街道汇总.xlsx",
+        settings={
+            "street": STREET,
+            "period_start": START,
+            "period_end": END,
+            "folder": str(folder),
+        },
+        roster=roster,
+        inspections=inspections,
+    )
+    office = read_office(read_workbook(office_path))
+    print("合并汇总中……", file=sys.stderr)
+    result = merge_folder(folder, office)
+    summary = write_summary(output / "汇总.xlsx", result)
+    print(format_dashboard(result))
+    print()
+    print(f"社区台账：{folder}")
+    print(f"街道汇总工作簿（名单、督导检查、评分参数）：{office_path}")
+    print(f"汇总结果：{summary}")
+    return 0

@@ -1,0 +1,212 @@
+"""The merge (office.md "What the merge does"): a folder of community workbooks → one summary.
+
+Files are only ever opened for reading. Each file is read, validated and scored exactly as the
+community's own button would, in a pool of worker processes (both cores); one bad file never
+stops the merge. Then communities are identified by 社区代码, duplicates resolved, the list's
+missing communities marked 未提交, and the summary written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlhfjz.api import validate_file
+from xlhfjz.issues import E, Issue, W
+from xlhfjz.office import OfficeData
+from xlhfjz.scoring import ScoreCard, score_report
+from xlhfjz.summary import NOT_SUBMITTED, UNREADABLE, Community, FileLog, Target, target
+from xlhfjz.validate import Report
+
+EXTENSIONS = (".xlsx", ".xlsm")
+_LEADING_CODE = re.compile(r"^(\d{12})")
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class FileResult:
+    """What a worker brings back for one file."""
+
+    path: str
+    size: int
+    sha256: str
+    report: Report
+    card: ScoreCard | None
+
+
+@dataclass
+class MergeResult:
+    folder: str
+    communities: list[Community]
+    logs: list[FileLog]
+    target: Target
+    office: OfficeData
+    superseded: list[FileResult] = field(default_factory=list)
+
+
+def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[FileLog]]:
+    """Candidate workbooks (sorted by name) and the skipped entries with their reasons."""
+    entries = sorted(folder.rglob("*") if recursive else folder.iterdir(), key=lambda p: p.name)
+    take: list[Path] = []
+    skipped: list[FileLog] = []
+    for p in entries:
+        if p.is_dir():
+            if not recursive and not p.name.startswith("."):
+                skipped.append(FileLog(p.name, None, None, "skipped", "文件夹（未进入子文件夹）"))
+            continue
+        rel = str(p.relative_to(folder))
+        if p.name.startswith("~$"):
+            skipped.append(
+                FileLog(rel, _size(p), None, "skipped", "Excel 打开文件时产生的临时锁文件")
+            )
+        elif p.name.startswith("."):
+            skipped.append(FileLog(rel, _size(p), None, "skipped", "隐藏文件"))
+        elif p.suffix.lower() not in EXTENSIONS:
+            skipped.append(FileLog(rel, _size(p), None, "skipped", "不是 .xlsx/.xlsm 文件"))
+        else:
+            take.append(p)
+    return take, skipped
+
+
+def _size(p: Path) -> int | None:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return None
+
+
+def process_file(path: str, office: OfficeData) -> FileResult:
+    """Hash, validate and score one file (runs in a worker process)."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        pass  # the reader reports why it cannot be read
+    report = validate_file(path)
+    card = None
+    if report.readable:
+        card = score_report(
+            report, office.inspections_for(report.community_code), office.parameters
+        )
+    return FileResult(path, size, digest.hexdigest(), report, card)
+
+
+def merge_folder(
+    folder: str | os.PathLike[str],
+    office: OfficeData | None = None,
+    *,
+    recursive: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> MergeResult:
+    """Read, validate and score every workbook of ``folder``; resolve who is who."""
+    root = Path(folder)
+    office = office or OfficeData()
+    files, logs = find_files(root, recursive)
+    results = _run(files, office, workers, progress)
+
+    by_code: dict[str, list[FileResult]] = {}
+    unreadable: list[FileResult] = []
+    for res in results:
+        name = _rel(res.path, root)
+        if not res.report.readable:
+            unreadable.append(res)
+            reason = res.report.issues[0].message if res.report.issues else "无法读取"
+            code = _code_from_name(name)
+            logs.append(
+                FileLog(name, res.size, res.sha256, "unreadable", reason, community_code=code)
+            )
+            continue
+        code = res.report.community_code or f"（无社区代码：{name}）"
+        by_code.setdefault(code, []).append(res)
+
+    roster = office.roster_codes
+    communities: dict[str, Community] = {}
+    superseded: list[FileResult] = []
+    for code, group in by_code.items():
+        group.sort(key=lambda r: (r.report.context.report_date or _MIN_DATE, _rel(r.path, root)))
+        used, older = group[-1], group[:-1]
+        name = used.report.community_name or roster.get(code, "")
+        c = Community(code, name, used.card.result if used.card else UNREADABLE,
+                      _rel(used.path, root), used.report, used.card)  # fmt: skip
+        if older:
+            files_text = "、".join(_rel(r.path, root) for r in group)
+            for _ in group:
+                c.extra_issues.append(Issue("duplicate-community", E, None, None, None, None, None,
+                                            f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
+                                            f"已使用报送日期最晚的“{c.file}”"))  # fmt: skip
+        if roster and code not in roster:
+            c.extra_issues.append(Issue("unknown-community", W, None, None, None, None, None,
+                                        f"社区代码“{code}”不在街道的社区名单中，请核对"))  # fmt: skip
+        communities[code] = c
+        for res in group:
+            outcome = "merged" if res is used else "superseded"
+            reason = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
+            logs.append(FileLog(_rel(res.path, root), res.size, res.sha256, outcome, reason,
+                                res.report.rows, code))  # fmt: skip
+        superseded += older
+
+    unread_codes = {log.community_code for log in logs if log.outcome == "unreadable"}
+    for code, name in roster.items():
+        if code not in communities:
+            status = UNREADABLE if code in unread_codes else NOT_SUBMITTED
+            communities[code] = Community(code, name, status)
+    for log in logs:  # an unreadable file not on the list still shows in the status board
+        if log.outcome == "unreadable" and (log.community_code or log.file) not in communities:
+            key = log.community_code or log.file
+            if not roster:
+                communities[key] = Community(log.community_code or "", "", UNREADABLE, log.file)
+
+    ordered = sorted(communities.values(), key=lambda c: (c.code == "", c.code, c.file or ""))
+    listed = [c for c in ordered if c.code in roster] if roster else ordered
+    logs.sort(key=lambda log: log.file)
+    return MergeResult(str(root), ordered, logs, target(listed, office.parameters["target_ratio"]),
+                       office, superseded)  # fmt: skip
+
+
+_MIN_DATE = dt.date.min
+
+
+def _rel(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return Path(path).name
+
+
+def _code_from_name(name: str) -> str | None:
+    m = _LEADING_CODE.match(Path(name).name)
+    return m.group(1) if m else None
+
+
+def _run(
+    files: Sequence[Path], office: OfficeData, workers: int | None, progress: Progress | None
+) -> list[FileResult]:
+    total = len(files)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    results: list[FileResult] = []
+    if workers <= 1 or total <= 2:
+        for k, p in enumerate(files, 1):
+            results.append(process_file(str(p), office))
+            if progress:
+                progress(k, total, p.name)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for k, res in enumerate(
+            pool.map(process_file, map(str, files), [office] * total, chunksize=2), 1
+        ):
+            results.append(res)
+            if progress:
+                progress(k, total, Path(res.path).name)
+    return results

@@ -1,0 +1,104 @@
+"""The office workbook's inputs (office.md): 设置, 社区名单, 督导检查, 评分参数.
+
+All optional: a missing office workbook, or a missing sheet in it, means defaults. The
+督导检查 sheet is validated like a ledger (same cell types, row rules and issue records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlhfjz.cells import Bad, parse_number
+from xlhfjz.issues import E, Issue
+from xlhfjz.rawbook import RawWorkbook
+from xlhfjz.rules import Context
+from xlhfjz.schema import (
+    INSPECTIONS,
+    OFFICE_SETTINGS,
+    PARAMETERS_SHEET,
+    ROSTER,
+    Field,
+)
+from xlhfjz.scoring import DEFAULTS, PARAMETERS
+from xlhfjz.validate import (
+    Collector,
+    check_keys,
+    find_header,
+    norm_label,
+    validate_key_value,
+    validate_table,
+)
+
+#: Parameters that live in 设置 (not repeated in 评分参数).
+SETTINGS_PARAMETERS = ("target_ratio", "pass_line", "excellent_line")
+
+
+@dataclass
+class OfficeData:
+    """What the merge and the scorer take from the office workbook."""
+
+    path: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    roster: list[dict[str, Any]] = field(default_factory=list)
+    inspections: list[dict[str, Any]] = field(default_factory=list)
+    """Valid 督导检查 rows (typed, plus ``_row``)."""
+    parameters: dict[str, float] = field(default_factory=lambda: dict(DEFAULTS))
+    issues: list[Issue] = field(default_factory=list)
+
+    def inspections_for(self, code: str | None) -> list[dict[str, Any]]:
+        return [x for x in self.inspections if x.get("community_code") == code]
+
+    @property
+    def roster_codes(self) -> dict[str, str]:
+        """社区代码 → 社区名称 of the list (empty when there is no list)."""
+        return {x["community_code"]: x.get("community_name") or "" for x in self.roster}
+
+
+def read_office(book: RawWorkbook) -> OfficeData:
+    """Typed office inputs and their issues (a missing sheet just means defaults)."""
+    out = Collector()
+    data = OfficeData(path=book.path)
+    if OFFICE_SETTINGS.name in book.sheets:
+        _table, data.settings = validate_key_value(book, OFFICE_SETTINGS, out)
+    if ROSTER.name in book.sheets:
+        roster = validate_table(book, ROSTER, Context(), out)
+        check_keys(roster, out)
+        data.roster = roster.valid_values()
+    if INSPECTIONS.name in book.sheets:
+        table = validate_table(book, INSPECTIONS, Context(), out)
+        codes = data.roster_codes
+        code_field = INSPECTIONS.field("community_code")
+        for rec in table.records:
+            code = rec.values.get("community_code")
+            if codes and isinstance(code, str) and code not in codes:
+                out.add("unknown-reference", E, INSPECTIONS, rec.row, code_field, code,
+                        f"社区代码“{code}”不在社区名单中，请核对", rec)  # fmt: skip
+        data.inspections = [{**rec.values, "_row": rec.row} for rec in table.records if rec.valid]
+    data.parameters = _parameters(book, data.settings, out)
+    data.issues = out.issues
+    return data
+
+
+def _parameters(book: RawWorkbook, settings: dict[str, Any], out: Collector) -> dict[str, float]:
+    params = dict(DEFAULTS)
+    sheet = book.sheets.get(PARAMETERS_SHEET)
+    if sheet is not None:
+        by_label = {norm_label(p.label): p for p in PARAMETERS}
+        header = find_header(sheet.rows, ("参数", "值"))
+        for i, row in enumerate(sheet.rows[(header or -1) + 1 :], start=(header or -1) + 1):
+            p = by_label.get(norm_label(row[0])) if row else None
+            if p is None or len(row) < 2 or row[1] in (None, ""):
+                continue
+            number = parse_number(row[1], Field(p.id, p.label, "number"))
+            if isinstance(number, Bad):
+                out.issues.append(
+                    Issue("invalid-number", E, PARAMETERS_SHEET, sheet.first_row + i, p.label,
+                          p.id, str(row[1]), number.message + f"（已使用默认值 {p.default:g}）")
+                )  # fmt: skip
+            else:
+                params[p.id] = number
+    for pid in SETTINGS_PARAMETERS:
+        if settings.get(pid) is not None:
+            params[pid] = settings[pid]
+    return params

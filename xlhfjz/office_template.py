@@ -1,0 +1,107 @@
+"""The office workbook (office.md): 使用说明, 设置, 社区名单, 督导检查, 评分参数 — from the schema.
+
+Uses the community template's layout helpers, so the office sheets look and validate the same
+(dropdowns, date formats, protected headers).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from xlhfjz.office import SETTINGS_PARAMETERS
+from xlhfjz.schema import GUIDE_SHEET, INSPECTIONS, OFFICE_SETTINGS, PARAMETERS_SHEET, ROSTER, Sheet
+from xlhfjz.scoring import PARAMETERS
+from xlhfjz.template import PROTECTION, _Styles, _write_basic, _write_ledger, atomic_workbook
+
+SUMMARY_SHEETS_NOTE = "汇总看板、社区评分、问题清单、各台账合并表、线索统计、重点人员统计、合并日志"
+
+
+def _rows(sheet: Sheet, records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    return [[r.get(f.id) for f in sheet.fields] for r in records]
+
+
+def write_office_workbook(
+    path: str | os.PathLike[str],
+    settings: Mapping[str, Any] | None = None,
+    roster: Sequence[Mapping[str, Any]] = (),
+    inspections: Sequence[Mapping[str, Any]] = (),
+) -> Path:
+    """Write the office workbook, optionally pre-filled (field id → value records)."""
+    target = Path(path)
+    with atomic_workbook(target) as wb:
+        wb.set_properties({"title": "街道汇总工作簿", "subject": "创建“无非法集资社区（村居）”"})
+        styles = _Styles(wb)
+        guide = wb.add_worksheet(GUIDE_SHEET)
+        _write_guide(guide, styles)
+        _write_basic(
+            wb.add_worksheet(OFFICE_SETTINGS.name), styles, dict(settings or {}), OFFICE_SETTINGS
+        )
+        _write_ledger(wb.add_worksheet(ROSTER.name), ROSTER, styles, _rows(ROSTER, roster))
+        _write_ledger(
+            wb.add_worksheet(INSPECTIONS.name), INSPECTIONS, styles, _rows(INSPECTIONS, inspections)
+        )
+        _write_parameters(wb.add_worksheet(PARAMETERS_SHEET), styles)
+        guide.activate()
+    return target
+
+
+def _write_parameters(ws: Any, styles: _Styles) -> None:
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 12, styles.get(locked=False, border=1))
+    ws.set_column(2, 2, 44)
+    for c, text in enumerate(("参数", "值", "说明")):
+        ws.write_string(0, c, text, styles.header["required"])
+    r = 1
+    for p in PARAMETERS:
+        if p.id in SETTINGS_PARAMETERS:
+            continue
+        ws.write_string(r, 0, p.label, styles.header["optional"])
+        ws.write_number(r, 1, p.default, styles.get(locked=False, border=1))
+        ws.write_string(r, 2, f"评分项 {p.item}；默认 {p.default:g}", styles.locked_text)
+        ws.data_validation(r, 1, r, 1, {"validate": "decimal", "criteria": ">=", "value": 0,
+                                        "error_type": "warning", "error_message": "请填写不小于0的数字"})  # fmt: skip
+        r += 1
+    ws.freeze_panes(1, 0)
+    ws.protect("", PROTECTION)
+
+
+def _write_guide(ws: Any, styles: _Styles) -> None:
+    ws.set_column(0, 0, 100)
+    lines = [
+        ("创建“无非法集资社区（村居）”街道汇总工作簿", styles.title_big),
+        ("", styles.para),
+        (
+            "1. “设置”：填写街道名称、创建期间、目标比例（默认 50%）、达标分数线（80）和优秀分数线（90），"
+            "以及存放各社区台账的文件夹。",
+            styles.para,
+        ),
+        (
+            "2. “社区名单”：列出应报送的全部社区（社区代码为12位）。名单决定目标：创建成功的社区数应不少于"
+            "名单社区数 × 目标比例。名单中没有提交文件的社区显示为“未提交”。",
+            styles.para,
+        ),
+        (
+            "3. “督导检查”：街道处非专班每次检查填一行。走访户数与知晓户数用于“群众知晓率”评分（走访满20户才评分）；"
+            "否决事项用于一票否决，没有填“无”。",
+            styles.para,
+        ),
+        ("4. “评分参数”：评分细则中可调整的数值，改动后重新合并即生效。", styles.para),
+        (
+            "5. 合并：在命令行运行  xlhfjz merge 台账文件夹 --office 本文件 -o 汇总.xlsx  。"
+            f"汇总文件包含：{SUMMARY_SHEETS_NOTE}。",
+            styles.para,
+        ),
+        (
+            "6. 汇总中的姓名、电话已脱敏（张某某、138****1234）；线索和重点人员只统计数量。需要完整联系电话时，"
+            "加  --contacts 联络员通讯录.xlsx  另行生成，请妥善保管。",
+            styles.para,
+        ),
+    ]
+    for r, (text, fmt) in enumerate(lines):
+        ws.write_string(r, 0, text, fmt)
+        ws.set_row(r, 36 if r else 30)
+    ws.hide_gridlines(2)
+    ws.protect("", PROTECTION)

@@ -1,0 +1,627 @@
+"""The creation score (spec: scoring.md): 19 items, 3 gates, 4 vetoes, the result.
+
+Computed from the *valid* rows of a validated workbook (:class:`~xlhfjz.validate.Report`) plus,
+at the office, the 督导检查 rows for the community. Item scores are exact; the total is their
+exact sum. Every item says what it was computed from (``detail``) and what is missing for full
+marks (``missing``), in words a community secretary understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlhfjz.schema import BY_ID, CORE_LEDGERS, FIVE_VENUES, GRID_ROLES, MECHANISM_KINDS, ORG_TYPES
+from xlhfjz.validate import Report
+
+RESULTS = ("无法评分", "一票否决", "不具备验收条件", "创建成功（优秀）", "创建成功", "未达标")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    id: str
+    label: str
+    default: float
+    item: str
+
+
+#: The bold numbers of scoring.md: the rubric's parameters, with the label of the 评分参数 sheet.
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("org_min_members", "组织机构在任成员最少人数", 3, "A1"),
+    Parameter("quality_full", "台账错误行比例（得3分）不超过", 0.05, "A3"),
+    Parameter("quality_good", "台账错误行比例（得2分）不超过", 0.15, "A3"),
+    Parameter("quality_fair", "台账错误行比例（得1分）不超过", 0.30, "A3"),
+    Parameter("training_full", "网格员培训覆盖率（得4分）不低于", 0.8, "B3"),
+    Parameter("training_half", "网格员培训覆盖率（得2分）不低于", 0.5, "B3"),
+    Parameter("follow_gap_days", "重点人员两次跟踪最长间隔（天）", 30, "B4"),
+    Parameter("follow_recent_days", "重点人员最近一次跟踪距评估日（天）", 30, "B4"),
+    Parameter("lead_report_days", "线索接报后上报街道时限（天）", 1, "B5"),
+    Parameter("publicity_events", "宣传活动满分场次", 4, "C1"),
+    Parameter("publicity_venues", "宣传“五进”满分类数", 3, "C1"),
+    Parameter("publicity_forms", "宣传形式满分种数", 3, "C1"),
+    Parameter("coverage_full", "联系卡/公开信覆盖率（得4分）不低于", 0.9, "C2"),
+    Parameter("coverage_part", "联系卡/公开信覆盖率（得2分）不低于", 0.6, "C2"),
+    Parameter("awareness_min_visits", "知晓率评分最少走访户数", 20, "C4"),
+    Parameter("volunteers_full", "志愿者满分人数", 10, "D1"),
+    Parameter("volunteers_part", "志愿者得3分人数", 5, "D1"),
+    Parameter("excellent_line", "优秀分数线", 90, "结果"),
+    Parameter("pass_line", "达标分数线", 80, "结果"),
+    Parameter("target_ratio", "街道创建成功比例目标", 0.5, "目标"),
+)
+DEFAULTS: dict[str, float] = {p.id: p.default for p in PARAMETERS}
+
+ITEMS: tuple[tuple[str, str, int], ...] = (
+    ("A1", "打击非法集资组织", 5), ("A2", "联络员", 4), ("A3", "登记台账", 6),
+    ("B1", "监测点", 5), ("B2", "网格化覆盖", 4), ("B3", "网格员培训", 4),
+    ("B4", "重点人员跟踪", 3), ("B5", "线索早发现早报告", 4),
+    ("C1", "宣传活动", 12), ("C2", "联系卡", 4), ("C3", "公开信", 4), ("C4", "群众知晓率", 5),
+    ("D1", "志愿者", 5), ("D2", "责任书", 6), ("D3", "定期排查", 8), ("D4", "巡防", 6),
+    ("E1", "四项机制", 8), ("E2", "定期报送", 4), ("E3", "线索闭环", 3),
+)  # fmt: skip
+GROUPS = {"A": "组织与台账", "B": "监测预警体系", "C": "宣传教育", "D": "基层防范", "E": "沟通协调"}
+GATES = {"G1": "有在任组长", "G2": "有在任联络员", "G3": "自评无非法集资机构和场所"}
+VETOES = {
+    "V1": "存在非法集资机构或场所",
+    "V2": "发生涉非群体性事件",
+    "V3": "泄露举报人信息",
+    "V4": "台账弄虚作假",
+}
+
+
+@dataclass
+class Item:
+    id: str
+    name: str
+    max: int
+    score: float = 0.0
+    detail: str = ""
+    missing: str = ""
+    figures: dict[str, float] = field(default_factory=dict)
+    """The counts behind ``detail`` (for the office's aggregates)."""
+
+
+@dataclass
+class ScoreCard:
+    """The score of one community."""
+
+    result: str
+    total: float
+    items: dict[str, Item]
+    gates: dict[str, bool]
+    vetoes: list[str]
+    reasons: list[str] = field(default_factory=list)
+    """Why the result is 无法评分 / 一票否决 / 不具备验收条件 (with the evidence)."""
+    parameters: dict[str, float] = field(default_factory=lambda: dict(DEFAULTS))
+
+    @property
+    def passed(self) -> bool:
+        return self.result.startswith("创建成功")
+
+    def shortfalls(self, n: int = 3) -> list[Item]:
+        """The ``n`` items with the largest (max − score), largest first."""
+        gaps = [i for i in self.items.values() if i.max - i.score > 1e-9]
+        return sorted(gaps, key=lambda i: (-(i.max - i.score), i.id))[:n]
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────────────────────
+
+
+def _valid(report: Report, sheet_id: str) -> list[dict[str, Any]]:
+    table = report.tables.get(sheet_id)
+    return table.valid_values() if table else []
+
+
+def month_list(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    """The calendar months from start's month to end's month, inclusive."""
+    out, (y, m) = [], (start.year, start.month)
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def week_list(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The Mondays of the ISO weeks that contain a day of [start, end]."""
+    monday = start - dt.timedelta(days=start.weekday())
+    out = []
+    while monday <= end:
+        out.append(monday)
+        monday += dt.timedelta(days=7)
+    return out
+
+
+def _n(x: float) -> str:
+    """A number for a sentence: 3, 2.5, 0.83 → "3", "2.5", "83%" is done by callers."""
+    return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def _tiered(value: float, tiers: Sequence[tuple[float, float]], strict_last: bool = False) -> float:
+    """The score of the first tier (threshold, score) whose threshold value reaches."""
+    for k, (threshold, score) in enumerate(tiers):
+        last = k == len(tiers) - 1
+        if (value > threshold) if (last and strict_last) else (value >= threshold):
+            return score
+    return 0.0
+
+
+# ── the items ───────────────────────────────────────────────────────────────────────────────
+
+
+class _Scorer:
+    def __init__(
+        self, report: Report, inspections: Sequence[Mapping[str, Any]], p: dict[str, float]
+    ):
+        self.r = report
+        self.p = p
+        self.inspections = inspections
+        ctx = report.context
+        self.start: dt.date = ctx.period_start  # type: ignore[assignment]
+        self.as_of: dt.date = ctx.as_of  # type: ignore[assignment]
+        self.H: int = ctx.households  # type: ignore[assignment]
+        self.G: int = ctx.grid_count  # type: ignore[assignment]
+        self.months = month_list(self.start, self.as_of)
+        self.weeks = week_list(self.start, self.as_of)
+        self.v = {sid: _valid(report, sid) for sid in BY_ID}
+
+    def grid_staff(self) -> list[dict[str, Any]]:
+        return [
+            x for x in self.v["grid_staff"] if x["status"] == "在岗" and x["role"] in GRID_ROLES
+        ]
+
+    def A1(self, it: Item) -> None:
+        active = [x for x in self.v["org_members"] if x["status"] == "在任"]
+        m = len(active)
+        leader = any(x["role"] == "组长" for x in active)
+        doc = any(x.get("establish_doc") for x in self.v["org_members"])
+        need = int(self.p["org_min_members"])
+        if m >= need and leader and doc:
+            it.score = 5
+        elif m >= need and leader:
+            it.score = 3
+        elif m >= 1:
+            it.score = 1
+        it.detail = (
+            f"在任成员 {m} 人，{'有' if leader else '无'}组长，{'有' if doc else '无'}成立文件"
+        )
+        it.missing = "；".join(
+            s
+            for s in (
+                f"在任成员至少 {need} 人（再补 {need - m} 人）" if m < need else "",
+                "确定一名在任组长" if not leader else "",
+                "填写成立文件文号或会议纪要" if not doc else "",
+            )
+            if s
+        )
+
+    def A2(self, it: Item) -> None:
+        n = sum(x["status"] == "在任" for x in self.v["liaison"])
+        it.score = 4 if n == 1 else 2 if n > 1 else 0
+        it.detail = f"在任联络员 {n} 名"
+        it.missing = "" if n == 1 else ("确定一名在任联络员" if n == 0 else "在任联络员只保留一名")
+
+    def A3(self, it: Item) -> None:
+        have = [sid for sid in CORE_LEDGERS if self.v[sid]]
+        k = len(have)
+        coverage = 3 * k / len(CORE_LEDGERS)
+        rows = errors = 0
+        for sid, table in self.r.tables.items():
+            if sid == "basic_info":
+                continue
+            rows += len(table.records)
+            errors += sum(not rec.valid for rec in table.records)
+        quality = 0.0
+        if rows:
+            e = errors / rows
+            p = self.p
+            quality = (
+                3
+                if e <= p["quality_full"]
+                else 2
+                if e <= p["quality_good"]
+                else 1
+                if e <= p["quality_fair"]
+                else 0
+            )
+        it.score = coverage + quality
+        it.detail = f"核心台账 {k}/{len(CORE_LEDGERS)} 类有有效记录；有错误的行 {errors}/{rows}"
+        lacking = [BY_ID[sid].name for sid in CORE_LEDGERS if sid not in have]
+        it.missing = "；".join(
+            s
+            for s in (
+                f"补填 {'、'.join(lacking)}" if lacking else "",
+                f"改正有错误的 {errors} 行" if quality < 3 and errors else "",
+            )
+            if s
+        )
+
+    def B1(self, it: Item) -> None:
+        posted = any(x["hotline_posted"] == "是" for x in self.v["monitoring_points"])
+        months = {x["month"] for x in self.v["monitoring_logs"]} & set(self.months)
+        M = len(self.months)
+        it.score = (3 if posted else 0) + 2 * len(months) / M
+        it.detail = (
+            f"{'有' if posted else '无'}公示举报电话的监测点；{len(months)}/{M} 个月有监测记录"
+        )
+        lacking = [f"{y}年{m}月" for y, m in self.months if (y, m) not in months]
+        it.missing = "；".join(
+            s
+            for s in (
+                "设立公示举报电话的监测点" if not posted else "",
+                f"补报 {_first(lacking)} 的监测记录（无异常也要零报告）" if lacking else "",
+            )
+            if s
+        )
+
+    def B2(self, it: Item) -> None:
+        covered = {x["grid_no"] for x in self.grid_staff()} & set(range(1, self.G + 1))
+        it.score = 4 * len(covered) / self.G
+        it.detail = f"{len(covered)}/{self.G} 个网格有在岗网格员"
+        lacking = [f"第{g}网格" for g in range(1, self.G + 1) if g not in covered]
+        it.missing = f"为 {_first(lacking)} 配备在岗网格员" if lacking else ""
+
+    def B3(self, it: Item) -> None:
+        trained = sum(
+            x["attended"] for x in self.v["trainings"] if x["audience_type"] in ("网格员", "混合")
+        )
+        staff = len(self.grid_staff())
+        r = min(1.0, trained / staff) if staff else 0.0
+        p = self.p
+        it.score = _tiered(
+            r, [(p["training_full"], 4), (p["training_half"], 2), (0, 1)], strict_last=True
+        )
+        it.detail = f"网格员培训 {trained} 人次，在岗网格员 {staff} 人，覆盖 {_pct(r)}"
+        if it.score < 4:
+            need = max(0, int(-(-p["training_full"] * staff // 1)) - trained) if staff else 0
+            it.missing = f"再培训网格员 {need} 人次" if staff else "先登记在岗网格员，再组织培训"
+
+    def B4(self, it: Item) -> None:
+        if self.r.context.has_involved == "无":
+            it.score, it.detail, it.figures = 3, "无重点人员", {"persons": 0, "tracked": 0}
+            return
+        by_person: dict[str, list[dt.date]] = {}
+        for x in self.v["involved_persons"]:
+            by_person.setdefault(x["person_code"], []).append(x["follow_date"])
+        gap, recent = self.p["follow_gap_days"], self.p["follow_recent_days"]
+        tracked = 0
+        for dates in by_person.values():
+            dates.sort()
+            gaps_ok = all((b - a).days <= gap for a, b in itertools.pairwise(dates))
+            if gaps_ok and (self.as_of - dates[-1]).days <= recent:
+                tracked += 1
+        persons = len(by_person)
+        it.figures = {"persons": persons, "tracked": tracked}
+        it.score = 3 * tracked / persons if persons else 0.0
+        it.detail = f"重点人员 {persons} 人，按时跟踪 {tracked} 人"
+        if persons == 0:
+            it.missing = "登记重点人员跟踪情况"
+        elif tracked < persons:
+            it.missing = f"{persons - tracked} 人跟踪间隔超过 {gap:g} 天或近 {recent:g} 天未跟踪"
+
+    def B5(self, it: Item) -> None:
+        leads = self.v["leads"]
+        if leads:
+            days = self.p["lead_report_days"]
+            on_time = sum((x["reported"] - x["received"]).days <= days for x in leads)
+            it.score = 4 * on_time / len(leads)
+            it.detail = f"线索 {len(leads)} 条，{_n(days)} 天内上报 {on_time} 条"
+            if on_time < len(leads):
+                it.missing = f"{len(leads) - on_time} 条线索未在 {_n(days)} 天内上报街道"
+            return
+        patrols, logs = bool(self.v["patrols"]), bool(self.v["monitoring_logs"])
+        it.score = 4 if patrols and logs else 2 if patrols or logs else 0
+        it.detail = f"无线索；巡查记录{'有' if patrols else '无'}，监测记录{'有' if logs else '无'}"
+        it.missing = "；".join(
+            s
+            for s in (
+                "开展巡查并登记" if not patrols else "",
+                "按月填报监测记录" if not logs else "",
+            )
+            if s
+        )
+
+    def C1(self, it: Item) -> None:
+        rows = self.v["publicity"]
+        p = self.p
+        n = len(rows)
+        venues = {x["venue"] for x in rows} & set(FIVE_VENUES)
+        forms = {f for x in rows for f in x["forms"]}
+        case = any(x["typical_case"] == "是" for x in rows)
+        need_n, need_v, need_f = p["publicity_events"], p["publicity_venues"], p["publicity_forms"]
+        part3 = (3 if case else 2) if len(forms) >= need_f else (1 if forms else 0)
+        it.score = 5 * min(1, n / need_n) + 4 * min(1, len(venues) / need_v) + part3
+        it.detail = f"宣传活动 {n} 场，五进覆盖 {len(venues)} 类，宣传形式 {len(forms)} 种，{'有' if case else '无'}典型案例剖析"
+        lacking_v = [v for v in FIVE_VENUES if v not in venues]
+        it.missing = "；".join(
+            s
+            for s in (
+                f"再开展 {_n(need_n - n)} 场活动" if n < need_n else "",
+                f"覆盖 {lacking_v[0]} 等 {_n(need_v - len(venues))} 类"
+                if len(venues) < need_v
+                else "",
+                f"再采用 {_n(need_f - len(forms))} 种宣传形式" if len(forms) < need_f else "",
+                "开展一次剖析典型案例的活动" if not case else "",
+            )
+            if s
+        )
+
+    def _coverage(
+        self, it: Item, sheet_id: str, what: str, has_hotline: Callable[[dict], bool]
+    ) -> None:
+        rows = self.v[sheet_id]
+        reached = sum(x["households_reached"] for x in rows)
+        c = reached / self.H
+        p = self.p
+        score = _tiered(
+            c, [(p["coverage_full"], 4), (p["coverage_part"], 2), (0, 1)], strict_last=True
+        )
+        hotline = any(has_hotline(x) for x in rows)
+        if c > 0 and not hotline:
+            score = max(0, score - 1)
+        it.score = score
+        it.detail = f"{what}覆盖 {reached} 户 / 辖区 {self.H} 户（{_pct(c)}）"
+        if c > 0 and not hotline:
+            it.detail += "，未载明举报电话"
+        need = max(0, int(-(-p["coverage_full"] * self.H // 1)) - reached)
+        it.missing = "；".join(
+            s
+            for s in (
+                f"再覆盖 {need} 户" if c < p["coverage_full"] else "",
+                "载明举报电话" if not hotline else "",
+            )
+            if s
+        )
+
+    def C2(self, it: Item) -> None:
+        self._coverage(it, "contact_cards", "联系卡", lambda x: "举报电话" in x["content"])
+
+    def C3(self, it: Item) -> None:
+        self._coverage(it, "open_letters", "公开信", lambda x: x["has_hotline"] == "是")
+
+    def C4(self, it: Item) -> None:
+        visited = sum(x.get("visited") or 0 for x in self.inspections)
+        aware = sum(x.get("aware") or 0 for x in self.inspections)
+        if visited < self.p["awareness_min_visits"]:
+            it.detail = (
+                "待检查"
+                if not visited
+                else f"待检查（已走访 {visited} 户，不足 {self.p['awareness_min_visits']:g} 户）"
+            )
+            it.missing = "需街道督导检查走访"
+            return
+        k = aware / visited
+        it.score = _tiered(k, [(0.9, 5), (0.8, 3), (0.6, 1)])
+        it.detail = f"督导走访 {visited} 户，知晓 {aware} 户（{_pct(k)}）"
+        it.missing = "" if it.score == 5 else "加强入户宣传，知晓率达到 90%"
+
+    def D1(self, it: Item) -> None:
+        n = sum(x["status"] == "在册" for x in self.v["volunteers"])
+        full, part = self.p["volunteers_full"], self.p["volunteers_part"]
+        it.score = 5 if n >= full else 3 if n >= part else 1 if n >= 1 else 0
+        it.detail = f"在册志愿者 {n} 人"
+        it.missing = f"再选聘 {_n(full - n)} 名志愿者" if n < full else ""
+
+    def D2(self, it: Item) -> None:
+        orgs = {
+            x["target_name"].strip() for x in self.v["screenings"] if x["target_type"] in ORG_TYPES
+        }
+        letters = self.v["responsibility_letters"]
+        signed = {x["party_name"].strip() for x in letters}
+        covered = orgs & signed
+        if orgs:
+            r = len(covered) / len(orgs)
+            ext = _tiered(r, [(0.8, 4), (0.5, 2), (0, 1)], strict_last=True)
+        else:
+            r, ext = 0.0, (2 if letters else 0)
+        i = sum(x["party_type"] in ("网格员", "楼长/单元长") for x in letters)
+        internal = 2 if i >= self.G else 1 if i >= 1 else 0
+        it.score = ext + internal
+        it.detail = (
+            f"排查的单位 {len(orgs)} 家，签订责任书 {len(covered)} 家；网格员/楼长签订 {i} 份"
+        )
+        lacking = sorted(orgs - signed)
+        it.missing = "；".join(
+            s
+            for s in (
+                f"与 {_first(lacking)} 签订责任书或承诺书" if orgs and ext < 4 else "",
+                "登记签订的责任书" if not orgs and not letters else "",
+                f"网格员/楼长再签订 {self.G - i} 份" if i < self.G else "",
+            )
+            if s
+        )
+
+    def D3(self, it: Item) -> None:
+        rows = self.v["screenings"]
+        months = {(x["screen_date"].year, x["screen_date"].month) for x in rows} & set(self.months)
+        M = len(self.months)
+        declared = [d for d in self.r.context.key_domains if d != "无"]
+        screened = {x["domain"] for x in rows}
+        if declared:
+            hit = screened & set(declared)
+            dom = 3 * len(hit) / len(declared)
+        else:
+            hit, dom = set(), 3.0
+        it.score = 5 * len(months) / M + dom
+        it.detail = (
+            f"{len(months)}/{M} 个月有排查记录；辖区重点领域排查 {len(hit)}/{len(declared)} 类"
+        )
+        lacking_m = [f"{y}年{m}月" for y, m in self.months if (y, m) not in months]
+        lacking_d = [d for d in declared if d not in screened]
+        it.missing = "；".join(
+            s
+            for s in (
+                f"补充 {_first(lacking_m)} 的排查" if lacking_m else "",
+                f"排查 {_first(lacking_d)} 领域" if lacking_d else "",
+            )
+            if s
+        )
+
+    def D4(self, it: Item) -> None:
+        rows = self.v["patrols"]
+        weeks = {x["patrol_date"] - dt.timedelta(days=x["patrol_date"].weekday()) for x in rows}
+        weeks &= set(self.weeks)
+        tiers = {x["tier"] for x in rows}
+        W = len(self.weeks)
+        it.score = 4 * len(weeks) / W + 2 * len(tiers) / 3
+        it.detail = f"{len(weeks)}/{W} 周有巡查；巡防层级 {len(tiers)}/3 级"
+        it.missing = "；".join(
+            s
+            for s in (
+                f"还有 {W - len(weeks)} 周没有巡查记录" if len(weeks) < W else "",
+                f"补齐 {'、'.join(t for t in ('一级', '二级', '三级') if t not in tiers)} 巡防"
+                if len(tiers) < 3
+                else "",
+            )
+            if s
+        )
+
+    def E1(self, it: Item) -> None:
+        rows = self.v["mechanisms"]
+        score, have, exercised, lacking = 0.0, 0, 0, []
+        for kind in MECHANISM_KINDS:
+            kind_rows = [x for x in rows if x["category"] == kind]
+            if kind_rows:
+                score += 1.5
+                have += 1
+                if any(
+                    x.get("last_exercised") and self.start <= x["last_exercised"] <= self.as_of
+                    for x in kind_rows
+                ):
+                    score += 0.5
+                    exercised += 1
+                else:
+                    lacking.append(f"“{kind}”在创建期间执行一次并填写最近执行日期")
+            else:
+                lacking.insert(0, f"建立“{kind}”制度")
+        it.score = score
+        it.detail = f"四项机制建立 {have}/4 项，期间执行 {exercised} 项"
+        it.missing = "；".join(lacking[:3])
+
+    def E2(self, it: Item) -> None:
+        due = [x for x in self.v["progress_reports"] if x["due"] <= self.as_of]
+        on_time = [x for x in due if x.get("submitted") and x["submitted"] <= x["due"]]
+        it.score = 4 * len(on_time) / len(due) if due else 0.0
+        it.detail = f"应报 {len(due)} 期，按时报送 {len(on_time)} 期"
+        if not due:
+            it.missing = "登记进度报送情况"
+        elif len(on_time) < len(due):
+            it.missing = f"{len(due) - len(on_time)} 期未按时报送"
+
+    def E3(self, it: Item) -> None:
+        leads = self.v["leads"]
+        if not leads:
+            it.score, it.detail = 3, "无线索"
+            return
+        closed = sum(
+            bool(x.get("closed")) or x["disposal"] in ("已取缔关闭", "已化解", "无需处置")
+            for x in leads
+        )
+        it.score = 3 * closed / len(leads)
+        it.detail = f"线索 {len(leads)} 条，已办结 {closed} 条"
+        it.missing = f"{len(leads) - closed} 条线索尚未办结" if closed < len(leads) else ""
+
+
+def _first(names: Sequence[str], n: int = 3) -> str:
+    return "、".join(names[:n]) + (f" 等 {len(names)} 项" if len(names) > n else "")
+
+
+# ── the result ──────────────────────────────────────────────────────────────────────────────
+
+_REQUIRED_BASIC = {
+    "period_start": "创建开始日期",
+    "period_end": "创建截止日期",
+    "report_date": "报送日期",
+    "households": "辖区户数",
+    "grid_count": "网格数",
+}
+
+
+def score_report(
+    report: Report,
+    inspections: Sequence[Mapping[str, Any]] = (),
+    parameters: Mapping[str, float] | None = None,
+) -> ScoreCard:
+    """Score one validated community; ``inspections`` are the office's 督导检查 rows for it."""
+    p = dict(DEFAULTS)
+    p.update(parameters or {})
+    items = {iid: Item(iid, name, mx) for iid, name, mx in ITEMS}
+    lacking = [label for fid, label in _REQUIRED_BASIC.items() if not report.basic.get(fid)]
+    if not report.readable or lacking:
+        why = "文件无法读取" if not report.readable else f"基本信息缺少有效的{'、'.join(lacking)}"
+        return ScoreCard("无法评分", 0.0, items, {g: False for g in GATES}, [], [why], p)
+
+    scorer = _Scorer(report, inspections, p)
+    for iid, item in items.items():
+        getattr(scorer, iid)(item)
+        item.score = float(item.score)
+    total = sum(i.score for i in items.values())
+
+    v = scorer.v
+    gates = {
+        "G1": any(x["role"] == "组长" and x["status"] == "在任" for x in v["org_members"]),
+        "G2": any(x["status"] == "在任" for x in v["liaison"]),
+        "G3": report.basic.get("self_declared_clean") == "是",
+    }
+    vetoes: dict[str, str] = {}
+    table = report.tables.get("leads")
+    for rec in table.records if table else []:
+        x = rec.values
+        if rec.valid and x["verification"] == "查实" and x["disposal"] != "已取缔关闭":
+            vetoes.setdefault("V1", f"线索表第{rec.row}行：核查查实，处置状态为“{x['disposal']}”")
+    for ins in inspections:
+        for vid, label in VETOES.items():
+            if label in (ins.get("vetoes") or ()):
+                vetoes.setdefault(
+                    vid, f"督导检查（{_date_text(ins.get('inspect_date'))}）：{label}"
+                )
+
+    reasons: list[str] = []
+    if vetoes:
+        result = "一票否决"
+        reasons = [f"{vid} {VETOES[vid]}：{ev}" for vid, ev in sorted(vetoes.items())]
+    elif not all(gates.values()):
+        result = "不具备验收条件"
+        reasons = [f"{g} 未满足：{GATES[g]}" for g, ok in gates.items() if not ok]
+    elif total >= p["excellent_line"]:
+        result = "创建成功（优秀）"
+    elif total >= p["pass_line"]:
+        result = "创建成功"
+    else:
+        result = "未达标"
+    return ScoreCard(result, total, items, gates, sorted(vetoes), reasons, p)
+
+
+def _date_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else "日期未填"
+
+
+def card_json(card: ScoreCard) -> dict[str, Any]:
+    """The score part of ``score --json`` (cli.md)."""
+    return {
+        "result": card.result,
+        "total": round(card.total, 6),
+        "gates": card.gates,
+        "vetoes": card.vetoes,
+        "reasons": card.reasons,
+        "items": {
+            i.id: {
+                "score": round(i.score, 6),
+                "max": i.max,
+                "detail": i.detail,
+                "missing": i.missing,
+            }
+            for i in card.items.values()
+        },
+        "parameters": {
+            k: (int(v) if float(v).is_integer() else v) for k, v in card.parameters.items()
+        },
+    }
+
+
+__all__ = ["DEFAULTS", "ITEMS", "PARAMETERS", "RESULTS", "ScoreCard", "card_json", "score_report"]

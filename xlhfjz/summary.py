@@ -1,0 +1,312 @@
+"""The office summary as tables (office.md "Summary workbook outputs") — pure data, no file I/O.
+
+Every table is a header plus rows of plain values. Personal columns are masked here, 线索 and
+重点人员 appear only as aggregates, and 问题清单 never quotes a personal or restricted value, so
+whatever writes these tables cannot leak what the tables do not hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlhfjz.issues import SEVERITY_ZH, Issue
+from xlhfjz.privacy import mask
+from xlhfjz.schema import BY_ID, LEDGERS, REMARK, Sheet
+from xlhfjz.scoring import GATES, ITEMS, VETOES, ScoreCard
+from xlhfjz.validate import Report
+
+PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
+NOT_SUBMITTED = "未提交"
+UNREADABLE = "无法读取"
+OUTCOME_ZH = {
+    "merged": "已合并",
+    "superseded": "已被替代",
+    "skipped": "已跳过",
+    "unreadable": "无法读取",
+}
+
+#: What an issue code means, for 问题清单 rows that must not quote the cell (privacy).
+CODE_TITLES: dict[str, str] = {
+    "too-long": "内容过长",
+    "invalid-date": "日期格式不正确",
+    "invalid-number": "数字格式不正确",
+    "invalid-choice": "不是可选值",
+    "invalid-phone": "电话号码格式不正确",
+    "invalid-uscc": "统一社会信用代码不正确",
+    "invalid-grid": "网格编号不正确",
+    "invalid-code": "社区代码不正确",
+    "required-missing": "必填项为空",
+    "date-out-of-period": "日期不在创建期间内",
+    "date-in-future": "日期晚于报送日期",
+    "date-order": "日期先后顺序不对",
+    "inconsistent": "与同一行其他内容不一致",
+    "duplicate-row": "重复登记",
+    "unknown-reference": "引用的编号或名称不存在",
+    "sheet-rule": "整表要求未满足",
+    "personal-data-in-text": "疑似含有个人信息",
+    "formula-cell": "单元格是公式",
+}
+
+
+@dataclass
+class Community:
+    """One community in the summary: its used file's report and score, or its status alone."""
+
+    code: str
+    name: str
+    status: str
+    file: str | None = None
+    report: Report | None = None
+    card: ScoreCard | None = None
+    extra_issues: list[Issue] = field(default_factory=list)
+    """Merge-level issues (duplicate-community, unknown-community)."""
+
+    @property
+    def total(self) -> float | None:
+        return self.card.total if self.card else None
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [*self.extra_issues, *(self.report.issues if self.report else [])]
+
+    @property
+    def errors(self) -> int:
+        return sum(i.severity == "error" for i in self.issues)
+
+    @property
+    def warnings(self) -> int:
+        return sum(i.severity == "warning" for i in self.issues)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.card and self.card.passed)
+
+
+@dataclass
+class FileLog:
+    """One file found in the folder (合并日志)."""
+
+    file: str
+    size: int | None
+    sha256: str | None
+    outcome: str
+    reason: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    community_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    n: int
+    passed: int
+    required: int
+    ratio: float
+
+    @property
+    def rate(self) -> float:
+        return self.passed / self.n if self.n else 0.0
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.required - self.passed)
+
+    def sentence(self) -> str:
+        """e.g. 5 / 12 = 41.7%，目标 50%，还差 1 个."""
+        gap = f"还差 {self.gap} 个" if self.gap else "已达到目标"
+        return (
+            f"{self.passed} / {self.n} = {self.rate * 100:.1f}%，目标 {self.ratio * 100:g}%，{gap}"
+        )
+
+
+def target(communities: Sequence[Community], ratio: float) -> Target:
+    """N = communities on the list (or submitted ones); required = ceil(ratio × N)."""
+    n = len(communities)
+    passed = sum(c.passed for c in communities)
+    return Target(n, passed, math.ceil(ratio * n - 1e-9), ratio)
+
+
+def candidates(communities: Sequence[Community]) -> list[Community]:
+    """未达标 communities by total, highest first (the nearest to passing)."""
+    pending = [c for c in communities if c.status == "未达标" and c.card]
+    return sorted(pending, key=lambda c: (-(c.total or 0), c.code))
+
+
+def shortfall_text(card: ScoreCard) -> str:
+    return "；".join(
+        f"{i.id} {i.name} 差 {i.max - i.score:.1f} 分" + (f"（{i.missing}）" if i.missing else "")
+        for i in card.shortfalls(3)
+    )
+
+
+# ── 社区评分 ────────────────────────────────────────────────────────────────────────────────
+
+
+def score_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
+    header = ["社区代码", "社区名称", "创建结果", "总分", *(f"{iid} {name}" for iid, name, _ in ITEMS),
+              *(f"{g} {label}" for g, label in GATES.items()), "否决事项", "说明", "错误数", "提醒数",
+              "来源文件"]  # fmt: skip
+    rows = []
+    for c in communities:
+        card = c.card
+        items = [round(card.items[iid].score, 1) if card else None for iid, _, _ in ITEMS]
+        gates = [("是" if card.gates[g] else "否") if card else None for g in GATES]
+        vetoes = "、".join(f"{v} {VETOES[v]}" for v in card.vetoes) if card else None
+        reasons = "；".join(card.reasons) if card else None
+        total = round(card.total, 1) if card else None
+        rows.append([c.code, c.name, c.status, total, *items, *gates, vetoes or None, reasons or None,
+                     c.errors if c.report else None, c.warnings if c.report else None, c.file])  # fmt: skip
+    return header, rows
+
+
+# ── 问题清单 ────────────────────────────────────────────────────────────────────────────────
+
+ISSUE_HEADER = ["社区代码", "社区名称", "文件", "工作表", "行", "列", "级别", "代码", "说明"]
+
+
+def safe_message(issue: Issue) -> str:
+    """The message, unless it could quote a personal or restricted value: then the rule alone."""
+    sheet = next((s for s in (*LEDGERS, BY_ID["basic_info"]) if s.name == issue.sheet), None)
+    restricted = sheet is not None and sheet.restricted
+    personal = False
+    if sheet is not None and issue.field:
+        f = next((x for x in (*sheet.fields, REMARK) if x.id == issue.field), None)
+        personal = bool(f and (f.personal or f.privacy_checked))
+    if restricted or personal:
+        title = CODE_TITLES.get(issue.code, issue.code)
+        return f"{title}（为保护个人信息，具体内容请在本社区台账的该单元格查看）"
+    return issue.message
+
+
+def issue_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
+    rows = []
+    for c in communities:
+        for i in c.issues:
+            rows.append([c.code, c.name, c.file, i.sheet, i.row, i.column, SEVERITY_ZH[i.severity],
+                         i.code, safe_message(i)])  # fmt: skip
+    return ISSUE_HEADER, rows
+
+
+# ── merged ledgers ──────────────────────────────────────────────────────────────────────────
+
+
+def merged_sheets() -> list[Sheet]:
+    """The ledgers copied row by row (not 线索, not 重点人员)."""
+    return [s for s in LEDGERS if not s.restricted]
+
+
+def ledger_table(
+    sheet: Sheet, communities: Sequence[Community]
+) -> tuple[list[str], Iterable[list[Any]]]:
+    """Every non-empty row of every used file, masked, with its provenance and 校验状态."""
+    fields = (*sheet.fields, REMARK)
+    header = [f.label for f in fields] + list(PROVENANCE)
+
+    def rows() -> Iterable[list[Any]]:
+        for c in communities:
+            table = c.report.tables.get(sheet.id) if c.report else None
+            if table is None:
+                continue
+            for rec in table.records:
+                out = []
+                for f in fields:
+                    value = rec.cells.get(f.id)
+                    typed = rec.values.get(f.id)
+                    if f.personal:
+                        value = mask(f.type, value)
+                    elif f.type == "date" and isinstance(typed, dt.date):
+                        value = typed
+                    out.append(value)
+                out += [c.code, c.name, c.file, rec.row, "通过" if rec.valid else "有误"]
+                yield out
+
+    return header, rows()
+
+
+# ── 线索统计, 重点人员统计 (aggregates only) ────────────────────────────────────────────────
+
+
+def lead_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
+    leads = BY_ID["leads"]
+    dims = [
+        ("source", "来源"),
+        ("domain", "重点领域"),
+        ("verification", "核查结果"),
+        ("disposal", "处置状态"),
+    ]
+    header = ["社区代码", "社区名称", "线索条数"]
+    for fid, label in dims:
+        header += [f"{label}:{v}" for v in leads.field(fid).choices]
+    header += ["按时上报率", "查实线索编号"]
+    rows = []
+    for c in communities:
+        if not c.report:
+            continue
+        valid = c.report.tables["leads"].valid_values() if "leads" in c.report.tables else []
+        row: list[Any] = [c.code, c.name, len(valid)]
+        for fid, _ in dims:
+            counts = Counter(x[fid] for x in valid)
+            row += [counts.get(v, 0) for v in leads.field(fid).choices]
+        days = c.card.parameters.get("lead_report_days", 1) if c.card else 1
+        on_time = sum((x["reported"] - x["received"]).days <= days for x in valid)
+        row.append(round(on_time / len(valid), 4) if valid else None)
+        row.append("、".join(x["lead_id"] for x in valid if x["verification"] == "查实") or None)
+        rows.append(row)
+    return header, rows
+
+
+def person_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "社区代码",
+        "社区名称",
+        "有无重点人员",
+        "重点人员人数",
+        "按时跟踪人数",
+        "跟踪记录条数",
+    ]
+    rows = []
+    for c in communities:
+        if not c.report:
+            continue
+        valid = (
+            c.report.tables["involved_persons"].valid_values()
+            if "involved_persons" in c.report.tables
+            else []
+        )
+        persons = len({x["person_code"] for x in valid})
+        tracked = c.card.items["B4"].figures.get("tracked") if c.card else None
+        rows.append([c.code, c.name, c.report.context.has_involved, persons, tracked, len(valid)])
+    return header, rows
+
+
+# ── 合并日志 ────────────────────────────────────────────────────────────────────────────────
+
+
+def log_table(logs: Sequence[FileLog]) -> tuple[list[str], list[list[Any]]]:
+    names = [s.name for s in LEDGERS]
+    header = [
+        "文件",
+        "大小（字节）",
+        "SHA-256",
+        "结果",
+        "原因",
+        "社区代码",
+        *(f"{n}行数" for n in names),
+    ]
+    rows = [
+        [
+            log.file,
+            log.size,
+            log.sha256,
+            OUTCOME_ZH[log.outcome],
+            log.reason,
+            log.community_code,
+            *(log.rows.get(n) for n in names),
+        ]
+        for log in logs
+    ]
+    return header, rows

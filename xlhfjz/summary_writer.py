@@ -1,0 +1,309 @@
+"""Writes the office summary workbook (and the separate contacts workbook) with XlsxWriter.
+
+The tables come from :mod:`xlhfjz.summary` already masked and aggregated; this module only lays
+them out. Every text is written with ``write_string`` semantics (``strings_to_formulas`` off), so
+a cell typed ``=HYPERLINK(…)`` in a community file stays visible text. Sheet names come from the
+contract, never from cell text. The file is written to a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from xlhfjz import __version__
+from xlhfjz.merge import MergeResult
+from xlhfjz.schema import BY_ID
+from xlhfjz.scoring import RESULTS
+from xlhfjz.summary import (
+    NOT_SUBMITTED,
+    OUTCOME_ZH,
+    UNREADABLE,
+    candidates,
+    issue_table,
+    lead_table,
+    ledger_table,
+    log_table,
+    merged_sheets,
+    person_table,
+    score_table,
+    shortfall_text,
+)
+
+DASHBOARD = "汇总看板"
+SCORES = "社区评分"
+ISSUES = "问题清单"
+LEADS = "线索统计"
+PERSONS = "重点人员统计"
+LOG = "合并日志"
+CONTACTS_FILE = "联络员通讯录.xlsx"
+
+OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_date_format": "yyyy-mm-dd",
+}
+
+
+class SummaryLocked(Exception):
+    """The summary file cannot be replaced (open in Excel)."""
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[xlsxwriter.Workbook]:
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp.xlsx")
+    wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
+    try:
+        yield wb
+        wb.close()
+        try:
+            os.replace(tmp, path)
+        except PermissionError as exc:
+            raise SummaryLocked(f"汇总文件正被占用，请先关闭：{path}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "等线", "font_size": 10, "valign": "vcenter"}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": "#1F4E78"})
+        self.h2 = wb.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F4E78"})
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                                     "border": 1, "text_wrap": True, "align": "center"})  # fmt: skip
+        self.cell = wb.add_format({**base})
+        self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.key = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1})
+        self.value = wb.add_format({**base, "border": 1})
+        self.big = wb.add_format(
+            {**base, "bold": True, "font_size": 13, "border": 1, "font_color": "#C00000"}
+        )
+        self.score = wb.add_format({**base, "num_format": "0.0"})
+        self.pct = wb.add_format({**base, "num_format": "0.0%"})
+        self.bad = wb.add_format({**base, "bg_color": "#FFC7CE"})
+
+
+def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
+    """Write the summary workbook of a merge; returns its path."""
+    target = Path(path)
+    with _atomic(target) as wb:
+        wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
+        fmt = _Formats(wb)
+        dash = wb.add_worksheet(DASHBOARD)
+        _table_sheet(
+            wb, SCORES, *score_table(result.communities), fmt, widths={1: 14, 2: 16, 27: 40}
+        )
+        _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
+        for sheet in merged_sheets():
+            _table_sheet(wb, sheet.name, *ledger_table(sheet, result.communities), fmt)
+        _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
+        _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
+        _write_log(wb, result, fmt)
+        _write_dashboard(wb, dash, result, fmt)
+        dash.activate()
+    return target
+
+
+def _table_sheet(
+    wb: xlsxwriter.Workbook,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    fmt: _Formats,
+    widths: dict[int, int] | None = None,
+) -> Worksheet:
+    ws = wb.add_worksheet(name)
+    ws.write_row(0, 0, header, fmt.header)
+    ws.freeze_panes(1, 0)
+    ws.set_row(0, 30)
+    for c, label in enumerate(header):
+        ws.set_column(c, c, (widths or {}).get(c, max(8, min(24, len(label) * 2 + 2))))
+    n = 0
+    for n, row in enumerate(rows, start=1):
+        ws.write_row(n, 0, row)
+    ws.autofilter(0, 0, max(n, 1), len(header) - 1)
+    return ws
+
+
+def _write_log(wb: xlsxwriter.Workbook, result: MergeResult, fmt: _Formats) -> None:
+    header, rows = log_table(result.logs)
+    ws = _table_sheet(wb, LOG, header, rows, fmt, widths={0: 36, 2: 66, 4: 50})
+    last = len(rows) + 2
+    ws.write_string(last, 0, "合并时间", fmt.key)
+    ws.write_string(last, 1, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), fmt.value)
+    ws.write_string(last + 1, 0, "程序版本", fmt.key)
+    ws.write_string(last + 1, 1, f"xlhfjz {__version__}", fmt.value)
+    ws.write_string(last + 2, 0, "台账文件夹", fmt.key)
+    ws.write_string(last + 2, 1, result.folder, fmt.value)
+
+
+def _status_counts(result: MergeResult) -> list[tuple[str, int]]:
+    order = [*RESULTS, UNREADABLE, NOT_SUBMITTED]
+    counts = {k: 0 for k in order}
+    for c in result.communities:
+        counts[c.status] = counts.get(c.status, 0) + 1
+    return list(counts.items())
+
+
+def _write_dashboard(
+    wb: xlsxwriter.Workbook, ws: Worksheet, result: MergeResult, fmt: _Formats
+) -> None:
+    street = result.office.settings.get("street") or ""
+    t = result.target
+    comms = result.communities
+    submitted = [c for c in comms if c.status != NOT_SUBMITTED]
+    clean = [c for c in comms if c.report and c.errors == 0]
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 12)
+    ws.set_column(3, 3, 12)
+    ws.set_column(4, 4, 70)
+    ws.write_string(0, 0, f"{street}创建“无非法集资社区（村居）”汇总看板", fmt.title)
+    ws.write_string(
+        1,
+        0,
+        f"生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}；数字可在“{SCORES}”表逐社区核对",
+        fmt.cell,
+    )
+
+    kpis = [
+        ("名单社区数", t.n),
+        ("已提交", len(submitted)),
+        ("校验通过（无错误）", len(clean)),
+        ("创建成功", t.passed),
+        ("目标（至少）", t.required),
+    ]
+    ws.write_string(3, 0, "总体进度", fmt.h2)
+    for k, (label, value) in enumerate(kpis):
+        ws.write_string(4 + k, 0, label, fmt.key)
+        ws.write_number(4 + k, 1, value, fmt.value)
+    row = 4 + len(kpis)
+    ws.write_string(row, 0, "完成率", fmt.key)
+    ws.write_string(row, 1, t.sentence(), fmt.big)
+
+    row += 2
+    ws.write_string(row, 0, "结果分布", fmt.h2)
+    counts = _status_counts(result)
+    first_count = row + 1
+    for k, (label, n) in enumerate(counts):
+        ws.write_string(first_count + k, 0, label, fmt.key)
+        ws.write_number(first_count + k, 1, n, fmt.value)
+    row = first_count + len(counts) + 1
+
+    ws.write_string(row, 0, "最接近达标的社区（未达标，按总分从高到低）", fmt.h2)
+    row += 1
+    ws.write_row(row, 0, ["社区名称", "社区代码", "总分", "距达标线", "失分最多的三项"], fmt.header)
+    pass_line = result.office.parameters["pass_line"]
+    near = candidates(comms)
+    for c in near:
+        row += 1
+        ws.write_string(row, 0, c.name, fmt.cell)
+        ws.write_string(row, 1, c.code, fmt.cell)
+        ws.write_number(row, 2, round(c.total or 0, 1), fmt.score)
+        ws.write_number(row, 3, round(pass_line - (c.total or 0), 1), fmt.score)
+        ws.write_string(row, 4, shortfall_text(c.card), fmt.wrap)  # type: ignore[arg-type]
+    if not near:
+        row += 1
+        ws.write_string(row, 0, "（无）", fmt.cell)
+
+    row += 2
+    ws.write_string(row, 0, "有问题的文件（未合并或被替代）", fmt.h2)
+    row += 1
+    ws.write_row(row, 0, ["文件", "结果", "原因"], fmt.header)
+    problems = [log for log in result.logs if log.outcome != "merged"]
+    for log in problems:
+        row += 1
+        ws.write_string(row, 0, log.file, fmt.bad)
+        ws.write_string(row, 1, OUTCOME_ZH[log.outcome], fmt.cell)
+        ws.write_string(row, 2, log.reason or "", fmt.cell)
+    if not problems:
+        row += 1
+        ws.write_string(row, 0, "（无）", fmt.cell)
+
+    # chart data: every scored community's total and the pass line (columns G:I)
+    scored = [c for c in comms if c.card and c.card.result != "无法评分"]
+    ws.write_row(3, 6, ["社区名称", "总分", "达标线"], fmt.header)
+    for k, c in enumerate(scored):
+        ws.write_string(4 + k, 6, c.name or c.code, fmt.cell)
+        ws.write_number(4 + k, 7, round(c.total or 0, 1), fmt.score)
+        ws.write_number(4 + k, 8, pass_line, fmt.score)
+    ws.set_column(6, 6, 14)
+    if scored:
+        last = 3 + len(scored)
+        bars = wb.add_chart({"type": "column"})
+        bars.add_series({"name": "总分", "categories": [DASHBOARD, 4, 6, last, 6],
+                         "values": [DASHBOARD, 4, 7, last, 7], "fill": {"color": "#4472C4"}})  # fmt: skip
+        line = wb.add_chart({"type": "line"})
+        line.add_series({"name": f"达标线 {pass_line:g} 分", "categories": [DASHBOARD, 4, 6, last, 6],
+                         "values": [DASHBOARD, 4, 8, last, 8],
+                         "line": {"color": "#C00000", "width": 2, "dash_type": "dash"}})  # fmt: skip
+        bars.combine(line)
+        bars.set_title({"name": "各社区创建评分"})
+        bars.set_y_axis({"min": 0, "max": 100, "name": "分"})
+        bars.set_legend({"position": "bottom"})
+        bars.set_size({"width": 760, "height": 340})
+        ws.insert_chart(3, 10, bars)
+    pie = wb.add_chart({"type": "column"})
+    pie.add_series({"name": "社区数", "categories": [DASHBOARD, first_count, 0, first_count + len(counts) - 1, 0],
+                    "values": [DASHBOARD, first_count, 1, first_count + len(counts) - 1, 1],
+                    "data_labels": {"value": True}, "fill": {"color": "#70AD47"}})  # fmt: skip
+    pie.set_title({"name": "创建结果分布"})
+    pie.set_legend({"none": True})
+    pie.set_size({"width": 760, "height": 300})
+    ws.insert_chart(21, 10, pie)
+
+
+# ── contacts ────────────────────────────────────────────────────────────────────────────────
+
+
+def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
+    """The separate 联络员通讯录 (full phones), written only when asked for."""
+    target = Path(path)
+    liaison, points = BY_ID["liaison"], BY_ID["monitoring_points"]
+    rows_l: list[list[Any]] = []
+    rows_p: list[list[Any]] = []
+    for c in result.communities:
+        if not c.report:
+            continue
+        for rec in c.report.tables["liaison"].records if "liaison" in c.report.tables else []:
+            v = rec.values
+            rows_l.append([c.code, c.name, v.get("name"), v.get("position"), v.get("mobile"),
+                           v.get("office_phone"), v.get("status")])  # fmt: skip
+        for rec in (
+            c.report.tables["monitoring_points"].records
+            if "monitoring_points" in c.report.tables
+            else []
+        ):
+            v = rec.values
+            rows_p.append([c.code, c.name, v.get("point_name"), v.get("location"), v.get("keeper"),
+                           v.get("keeper_phone")])  # fmt: skip
+    with _atomic(target) as wb:
+        fmt = _Formats(wb)
+        header_l = [
+            "社区代码",
+            "社区名称",
+            *(
+                liaison.field(f).label
+                for f in ("name", "position", "mobile", "office_phone", "status")
+            ),
+        ]
+        header_p = [
+            "社区代码",
+            "社区名称",
+            *(points.field(f).label for f in ("point_name", "location", "keeper", "keeper_phone")),
+        ]
+        _table_sheet(wb, "联络员", header_l, rows_l, fmt)
+        _table_sheet(wb, "监测点负责人", header_p, rows_p, fmt)
+    return target
+
+
+__all__ = ["CONTACTS_FILE", "SummaryLocked", "write_contacts", "write_summary"]

@@ -1,0 +1,807 @@
+"""The community workbook (ledgers.md "Conventions"), written from the schema with XlsxWriter.
+
+Sheets: ``使用说明`` (how to fill, one row per sheet), ``基本信息`` (key–value), the 17 ledgers in
+schema order, then the hidden ``_meta``. A ledger sheet has its title and one-line hint in row 1,
+the header labels in row 2 (required columns marked by the header fill, never by a ``*``) and data
+from row 3, with dropdowns, input hints, text/date formats and sheet protection that locks only
+the two top rows.
+
+Every sheet name, label, choice and hint comes from :mod:`xlhfjz.schema`; the only Chinese written
+here is sheet-independent UI text. The same inputs always give the same bytes (fixed document
+dates; XlsxWriter fixes the zip timestamps), and files are replaced atomically.
+
+Regenerate the committed template with ``python -m xlhfjz.template``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+import os
+import secrets
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from xlhfjz.schema import (
+    BASIC_INFO,
+    GUIDE_SHEET,
+    LEDGERS,
+    META_SHEET,
+    REMARK,
+    SERIAL_LABEL,
+    SHEETS,
+    TEMPLATE_VERSION,
+    Field,
+    Sheet,
+    schema_hash,
+)
+
+__all__ = [
+    "DATA_FIRST_ROW",
+    "GUIDE_BUTTON_ROW",
+    "VALIDATION_LAST_ROW",
+    "WORKBOOK_OPTIONS",
+    "CommunityInfo",
+    "add_community_sheets",
+    "atomic_workbook",
+    "build_templates",
+    "write_community_workbook",
+]
+
+#: XlsxWriter options: a text is always a text (``=1+1``, ``http://…``, ``007`` stay as typed).
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+#: The document date written to docProps (fixed, so the same inputs give the same bytes).
+CREATED = dt.datetime(2020, 1, 1)
+#: 0-based row of a ledger's first data row (Excel row 3); row 1 = title, row 2 = header.
+DATA_FIRST_ROW = 2
+#: 0-based last row covered by the column validations: the whole sheet (Excel row 1,048,576).
+VALIDATION_LAST_ROW = 1_048_575
+#: 0-based row of 使用说明 kept free for the 【校验台账】【计算评分】【清除标记】 buttons.
+GUIDE_BUTTON_ROW = 2
+#: The relative path of the committed empty template.
+TEMPLATE_PATH = Path("templates") / "community.xlsx"
+
+DATE_MIN = dt.date(2000, 1, 1)
+DATE_MAX = dt.date(2099, 12, 31)
+DATE_FORMAT = "yyyy-mm-dd"
+MONTH_FORMAT = "yyyy-mm"
+TEXT_FORMAT = "@"
+
+# Header fills: required / required under a condition / optional (explained in 使用说明).
+# Kept clear of the validation marks (#FFC7CE error, #FFEB9C warning).
+FILL_REQUIRED = "#1F4E78"
+FILL_CONDITIONAL = "#9BC2E6"
+FILL_OPTIONAL = "#DDEBF7"
+GRID_COLOUR = "#8EA9C1"
+#: Ledgers wider than this (in column units) print on A3 landscape, the others on A4.
+A3_FROM_WIDTH = 220
+
+PROTECTION = {
+    "format_cells": True,
+    "format_columns": True,
+    "format_rows": True,
+    "insert_rows": True,
+    "delete_rows": True,
+    "sort": True,
+    "autofilter": True,
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+}
+
+# Text types: stored as text so 13812345678 and leading zeros survive.
+_TEXT_TYPES = frozenset({"text", "mobile", "phone", "uscc", "code", "month", "choice", "multi"})
+_TYPE_WIDTH = {
+    "date": 12, "month": 10, "mobile": 14, "phone": 16, "uscc": 22, "code": 16, "int": 10,
+    "number": 10, "grid": 10, "multi": 30,
+}  # fmt: skip
+_MAX_INPUT = 255
+_MAX_TITLE = 32
+_LIST_LIMIT = 255
+
+
+@dataclass
+class CommunityInfo:
+    """The 基本信息 values known when a workbook is created (the options of ``xlhfjz new``)."""
+
+    name: str
+    code: str
+    street: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    households: int | None = None
+    grids: int | None = None
+    community_type: str | None = None
+    report_date: dt.date | None = None
+    population: int | None = None
+    leader_name: str | None = None
+    leader_phone: str | None = None
+    filled_by: str | None = None
+    filler_phone: str | None = None
+
+    def basic_values(self) -> dict[str, Any]:
+        """The non-empty values by 基本信息 field id."""
+        values = {_INFO_FIELDS[f.name]: getattr(self, f.name) for f in fields(self)}
+        if values["community_code"] is not None:
+            values["community_code"] = str(values["community_code"])
+        return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+#: CommunityInfo attribute → 基本信息 field id.
+_INFO_FIELDS = {
+    "name": "community_name",
+    "code": "community_code",
+    "street": "street",
+    "start": "period_start",
+    "end": "period_end",
+    "households": "households",
+    "grids": "grid_count",
+    "community_type": "community_type",
+    "report_date": "report_date",
+    "population": "population",
+    "leader_name": "leader_name",
+    "leader_phone": "leader_phone",
+    "filled_by": "filled_by",
+    "filler_phone": "filler_phone",
+}
+
+
+def write_community_workbook(
+    path: str | os.PathLike[str],
+    info: CommunityInfo | None = None,
+    data: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    basic: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a community workbook to ``path`` (atomically) and return the path.
+
+    ``info`` pre-fills 基本信息 and ``basic`` (field id → value) overrides or extends it.
+    ``data`` maps a ledger sheet name to rows of values in the schema's field order, optionally
+    followed by the 备注 value; a ``str`` is always written as text, ``int``/``float`` as a number,
+    a date as a date, ``None`` is left blank. Rows get 序号 1, 2, 3, ….
+    """
+    target = Path(path)
+    with atomic_workbook(target) as workbook:
+        add_community_sheets(workbook, info, data, basic)
+    return target
+
+
+def build_templates(root: str | os.PathLike[str]) -> list[Path]:
+    """Regenerate the committed macro-free template(s) under ``root``; return their paths."""
+    target = Path(root) / TEMPLATE_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return [write_community_workbook(target)]
+
+
+@contextmanager
+def atomic_workbook(path: str | os.PathLike[str]) -> Iterator[xlsxwriter.Workbook]:
+    """An XlsxWriter workbook that replaces ``path`` only once it has been written completely.
+
+    It is written to a hidden temporary file in the same folder and moved over ``path`` with
+    :func:`os.replace`; on any error the temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
+    workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+    workbook.set_properties(
+        {
+            "title": BASIC_INFO.title,
+            "subject": GUIDE_SHEET,
+            "author": "xlhfjz",
+            "comments": f"template_version={TEMPLATE_VERSION}; schema_hash={schema_hash()}",
+            "created": CREATED,
+        }
+    )
+    try:
+        yield workbook
+        workbook.close()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def add_community_sheets(
+    workbook: xlsxwriter.Workbook,
+    info: CommunityInfo | None = None,
+    data: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    basic: Mapping[str, Any] | None = None,
+) -> dict[str, Worksheet]:
+    """Add every sheet of the community workbook to an open XlsxWriter workbook.
+
+    Returns the worksheets by name, so a caller can add buttons (to 使用说明 at
+    :data:`GUIDE_BUTTON_ROW`) or a VBA project before closing the workbook.
+    """
+    data = dict(data or {})
+    ledgers = {s.name: s for s in LEDGERS}
+    for name in data:
+        if name == BASIC_INFO.name:
+            raise ValueError(f"{name}: pass its values as `basic` (field id → value), not as rows")
+        if name not in ledgers:
+            raise KeyError(f"unknown ledger sheet {name!r}")
+    values = info.basic_values() if info is not None else {}
+    if basic:
+        unknown = set(basic) - {f.id for f in BASIC_INFO.fields}
+        if unknown:
+            raise KeyError(f"unknown 基本信息 field id(s): {sorted(unknown)}")
+        values.update(basic)
+
+    styles = _Styles(workbook)
+    sheets: dict[str, Worksheet] = {}
+    sheets[GUIDE_SHEET] = workbook.add_worksheet(GUIDE_SHEET)
+    sheets[BASIC_INFO.name] = workbook.add_worksheet(BASIC_INFO.name)
+    for sheet in LEDGERS:
+        sheets[sheet.name] = workbook.add_worksheet(sheet.name)
+    sheets[META_SHEET] = workbook.add_worksheet(META_SHEET)
+
+    _write_guide(sheets[GUIDE_SHEET], styles)
+    _write_basic(sheets[BASIC_INFO.name], styles, values)
+    for sheet in LEDGERS:
+        _write_ledger(sheets[sheet.name], sheet, styles, data.get(sheet.name, ()))
+    _write_meta(sheets[META_SHEET], styles)
+    sheets[GUIDE_SHEET].activate()
+    return sheets
+
+
+# ── formats ─────────────────────────────────────────────────────────────────────────────────
+
+
+class _Styles:
+    """The workbook's formats, created once each (in a fixed order, so output is stable)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.workbook = workbook
+        self._cache: dict[tuple[tuple[str, Any], ...], Format] = {}
+        border = {"border": 1, "border_color": GRID_COLOUR}
+        header = {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, **border}
+        self.header = {
+            "required": self.get(**header, bg_color=FILL_REQUIRED, font_color="#FFFFFF"),
+            "conditional": self.get(**header, bg_color=FILL_CONDITIONAL),
+            "optional": self.get(**header, bg_color=FILL_OPTIONAL),
+        }
+        self.title = self.get(
+            valign="vcenter", text_wrap=True, bottom=2, bottom_color=FILL_REQUIRED
+        )
+        self.title_big = self.get(bold=True, font_size=14, font_color=FILL_REQUIRED)
+        self.title_hint = self.get(font_size=10, font_color="#595959")
+        self.heading = self.get(bold=True, font_size=12, font_color=FILL_REQUIRED, valign="vcenter")
+        self.para = self.get(text_wrap=True, valign="top")
+        self.note = self.get(text_wrap=True, valign="vcenter", font_color="#595959")
+        self.cell = self.get(text_wrap=True, valign="top", **border)
+        self.link = self.get(
+            text_wrap=True, valign="top", font_color="#0563C1", underline=1, bold=True, **border
+        )
+        self.secret = self.get(text_wrap=True, valign="top", font_color="#C00000", **border)
+        self.locked_text = self.get(
+            num_format=TEXT_FORMAT, text_wrap=True, valign="vcenter", **border
+        )
+        self.serial = self.get(locked=False, align="center", valign="vcenter")
+
+    def get(self, **props: Any) -> Format:
+        key = tuple(sorted(props.items()))
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._cache[key] = self.workbook.add_format(props)
+        return fmt
+
+    def header_for(self, f: Field) -> Format:
+        return self.header[_requirement(f)]
+
+    def data_for(self, f: Field, **extra: Any) -> Format:
+        """The unlocked format of a data cell of ``f`` (text ``@``, date, or general)."""
+        extra = {"valign": "vcenter", **extra}
+        if f.type == "date":
+            return self.get(**{"align": "left", **extra}, locked=False, num_format=DATE_FORMAT)
+        if f.type in _TEXT_TYPES:
+            return self.get(locked=False, num_format=TEXT_FORMAT, **extra)
+        return self.get(locked=False, **extra)
+
+    def date_for(self, f: Field, **extra: Any) -> Format:
+        """The format of a date value in ``f`` (in a 月份 column a date shows its month)."""
+        number = MONTH_FORMAT if f.type == "month" else DATE_FORMAT
+        extra = {"valign": "vcenter", "align": "left", **extra}
+        return self.get(locked=False, num_format=number, **extra)
+
+
+def _requirement(f: Field) -> str:
+    if f.required is True:
+        return "required"
+    return "optional" if f.required is False else "conditional"
+
+
+# ── column rules from the schema ────────────────────────────────────────────────────────────
+
+
+def units(text: str) -> int:
+    """Display width of ``text`` in Excel column units (a CJK character counts as 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def column_width(f: Field) -> int:
+    """A readable width for ``f``'s column, from its type, label and length."""
+    if f.width:
+        return f.width
+    if f.type == "choice":
+        base = min(max(units(c) for c in f.choices) + 4, 24)
+    elif f.type == "text":
+        n = f.max_len
+        base = 16 if n is None else 12 if n <= 20 else 20 if n <= 40 else 26 if n <= 60 else 32
+    else:
+        base = _TYPE_WIDTH[f.type]
+    return min(max(base, units(f.label) + 4), 40)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (Excel counts UTF-16 units), ending in "…"."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    while len(text.encode("utf-16-le")) // 2 > limit - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _condition(f: Field, sheet: Sheet) -> str:
+    """ "状态为“已更换”时" for a conditionally required field, else ""."""
+    if isinstance(f.required, bool):
+        return ""
+    labels = {x.id: x.label for x in sheet.fields}
+    return f"{f.required.describe(labels)}时"
+
+
+def _type_hint(f: Field) -> str:
+    """What to type into ``f`` (sheet-independent wording)."""
+    if f.type == "date":
+        return "日期，如 2020-06-15"
+    if f.type == "month":
+        return "月份，如 2020-07"
+    if f.type == "choice":
+        return "从下拉列表选择：" + "、".join(f.choices)
+    if f.type == "multi":
+        return "可多选，多个用顿号（、）分隔；可选：" + "、".join(f.choices)
+    if f.type == "int":
+        low = int(f.min_value or 0)
+        return f"整数，不小于 {low}"
+    if f.type == "number":
+        return "数字，大于 0" if f.min_exclusive else f"数字，不小于 {f.min_value or 0:g}"
+    if f.type == "grid":
+        return "网格编号，1 到 网格数 的整数"
+    if f.type == "mobile":
+        return "11位手机号"
+    if f.type == "phone":
+        return "手机号或带区号的固话，如 0533-1234567"
+    if f.type == "uscc":
+        return "18位统一社会信用代码"
+    if f.type == "code":
+        return "12位数字代码"
+    if f.max_len:
+        return f"不超过 {f.max_len} 个字"
+    return ""
+
+
+def input_message(f: Field, sheet: Sheet) -> str:
+    """The hint shown when a cell of ``f`` is selected ("" for none), at most 255 characters."""
+    parts = [f.hint] if f.hint else []
+    cond = _condition(f, sheet)
+    if cond and "必填" not in f.hint:
+        parts.append(f"{cond}必填")
+    if f.type == "multi":
+        if "顿号" not in f.hint:
+            parts.append("多个用顿号（、）分隔")
+        parts.append("可选：" + "、".join(f.choices))
+    elif f.type == "month" and not f.hint:
+        parts.append("如 2020-07")
+    return _clip("\n".join(parts), _MAX_INPUT)
+
+
+def validation(f: Field, sheet: Sheet) -> dict[str, Any] | None:
+    """The XlsxWriter data-validation options of ``f``'s cells (warnings only: forgiving)."""
+    label = f.label
+    opts: dict[str, Any]
+    if f.type == "choice":
+        source = ",".join(f.choices)
+        assert all("," not in c and '"' not in c for c in f.choices), f"{label}: comma in choice"
+        assert len(source.encode("utf-16-le")) // 2 <= _LIST_LIMIT, f"{label}: list too long"
+        opts = {
+            "validate": "list",
+            "source": list(f.choices),
+            "error_title": "请从下拉列表选择",
+            "error_message": f"“{label}”应为下列之一：{'、'.join(f.choices)}。\n"
+            "点“是”保留当前输入，点“否”重新填写。",
+        }
+    elif f.type == "date":
+        opts = {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": DATE_MIN,
+            "maximum": DATE_MAX,
+            "error_title": "日期格式",
+            "error_message": "请填写日期，如 2020-06-15",
+        }
+    elif f.type in ("int", "grid"):
+        low = 1 if f.type == "grid" else int(f.min_value or 0)
+        opts = {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": low,
+            "error_title": "请填写整数",
+            "error_message": f"“{label}”应为不小于 {low} 的整数（只填数字，不带单位）",
+        }
+    elif f.type == "number":
+        low = f.min_value or 0
+        opts = {
+            "validate": "decimal",
+            "criteria": ">" if f.min_exclusive else ">=",
+            "value": low,
+            "error_title": "请填写数字",
+            "error_message": f"“{label}”应为{'大于' if f.min_exclusive else '不小于'} {low:g} "
+            "的数字（只填数字，不带单位）",
+        }
+    elif f.type in ("uscc", "code"):
+        n = 18 if f.type == "uscc" else 12
+        opts = {
+            "validate": "length",
+            "criteria": "==",
+            "value": n,
+            "error_title": "位数不对",
+            "error_message": f"“{label}”应为 {n} 位",
+        }
+    elif f.type == "text" and f.max_len:
+        opts = {
+            "validate": "length",
+            "criteria": "<=",
+            "value": f.max_len,
+            "error_title": "内容过长",
+            "error_message": f"“{label}”不超过 {f.max_len} 个字",
+        }
+    else:
+        opts = {"validate": "any"}
+    message = input_message(f, sheet)
+    if message:
+        opts["input_title"] = _clip(label, _MAX_TITLE)
+        opts["input_message"] = message
+    if opts["validate"] == "any" and not message:
+        return None
+    if "error_message" in opts:
+        opts["error_type"] = "warning"
+        opts["error_message"] = _clip(opts["error_message"], _MAX_INPUT)
+    return opts
+
+
+# ── ledger sheets ───────────────────────────────────────────────────────────────────────────
+
+
+def ledger_columns(sheet: Sheet) -> list[Field]:
+    """The data columns of a ledger after 序号: its fields, then 备注."""
+    return [*sheet.fields, REMARK]
+
+
+def _write_ledger(
+    ws: Worksheet, sheet: Sheet, styles: _Styles, rows: Sequence[Sequence[Any]]
+) -> None:
+    columns = ledger_columns(sheet)
+    last = len(columns)  # 0-based index of 备注 (序号 is column 0)
+    widths = [6] + [column_width(f) for f in columns]
+
+    ws.set_column(0, 0, widths[0], styles.serial)
+    data_formats = [styles.data_for(f) for f in columns]
+    date_formats = [styles.date_for(f) for f in columns]
+    for c in range(1, last + 1):
+        ws.set_column(c, c, widths[c], data_formats[c - 1])
+
+    # Row 1: title + one-line guide; row 2: header labels coloured by requirement.
+    ws.merge_range(0, 0, 0, last, "", styles.title)
+    ws.write_rich_string(
+        0, 0, styles.title_big, sheet.title, styles.title_hint, "　" + sheet.guide, styles.title
+    )
+    text_units = units(sheet.title) * 1.3 + units(sheet.guide) * 0.9 + 4
+    lines = math.ceil(text_units / max(sum(widths) - 2, 1))
+    ws.set_row(0, max(30, 15 * lines + 10))
+    ws.set_row(1, 30)
+    ws.set_default_row(18)
+    ws.write_string(1, 0, SERIAL_LABEL, styles.header["optional"])
+    for c, f in enumerate(columns, start=1):
+        ws.write_string(1, c, f.label, styles.header_for(f))
+
+    for c, f in enumerate(columns, start=1):
+        opts = validation(f, sheet)
+        if opts is not None:
+            ws.data_validation(DATA_FIRST_ROW, c, VALIDATION_LAST_ROW, c, opts)
+
+    n = _write_rows(ws, columns, rows, data_formats, date_formats, styles.serial)
+
+    ws.freeze_panes(DATA_FIRST_ROW, 1)
+    ws.autofilter(1, 0, 1 + n, last)
+    ws.protect("", PROTECTION)
+    _print_setup(ws, landscape=True, width=sum(widths))
+    ws.hide_gridlines(0)  # gridlines on screen and on paper
+    ws.repeat_rows(0, 1)
+    if sheet.restricted:
+        ws.set_tab_color("#C00000")
+
+
+def _write_rows(
+    ws: Worksheet,
+    columns: Sequence[Field],
+    rows: Sequence[Sequence[Any]],
+    data_formats: Sequence[Format],
+    date_formats: Sequence[Format],
+    serial_format: Format,
+) -> int:
+    """Write ``rows`` from row 3 with 序号; return how many were written."""
+    width = len(columns)
+    write_string, write_number = ws.write_string, ws.write_number
+    for i, row in enumerate(rows):
+        if len(row) > width:
+            raise ValueError(f"{ws.name} row {i + 1}: {len(row)} values for {width} columns")
+        r = DATA_FIRST_ROW + i
+        write_number(r, 0, i + 1, serial_format)
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            c = j + 1
+            kind = type(value)
+            if kind is str:
+                write_string(r, c, value, data_formats[j])
+            elif kind is int or (kind is float and value == value):  # NaN stays blank
+                write_number(r, c, value, data_formats[j])
+            elif kind is dt.date and value >= _SERIAL_FROM:
+                # What write_datetime writes, without its per-cell conversion cost.
+                write_number(r, c, value.toordinal() - _EXCEL_EPOCH, date_formats[j])
+            else:
+                _write_other(ws, r, c, value, data_formats[j], date_formats[j])
+    return len(rows)
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
+_SERIAL_FROM = dt.date(1900, 3, 1)  # Excel's fictitious 1900-02-29 lies before this
+
+
+def _write_other(ws: Worksheet, r: int, c: int, value: Any, fmt: Format, date_fmt: Format) -> None:
+    if isinstance(value, str):
+        ws.write_string(r, c, value, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, numbers.Real):  # numpy numbers too; NaN stays blank
+        if value == value:
+            ws.write_number(r, c, float(value) if not isinstance(value, int) else value, fmt)
+    elif isinstance(value, dt.date):  # date and datetime
+        ws.write_datetime(r, c, value, date_fmt)
+    else:
+        raise TypeError(f"{ws.name}: cannot write {type(value).__name__} value {value!r}")
+
+
+# ── 基本信息 ────────────────────────────────────────────────────────────────────────────────
+
+
+_BASIC_WIDTHS = (max(units(f.label) for f in BASIC_INFO.fields) + 4, 34, 72)
+
+
+def _write_basic(
+    ws: Worksheet, styles: _Styles, values: Mapping[str, Any], sheet: Sheet = BASIC_INFO
+) -> None:
+    """A key–value sheet (项目 | 值 | 说明): one row per field, values editable in column B."""
+    for c, w in enumerate(_BASIC_WIDTHS):
+        ws.set_column(c, c, w)
+    for c, text in enumerate(("项目", "值", "说明")):
+        ws.write_string(0, c, text, styles.header["optional"])
+    ws.set_row(0, 24)
+    for i, f in enumerate(sheet.fields, start=1):
+        ws.write_string(i, 0, f.label, styles.header_for(f))
+        border = {"border": 1, "border_color": GRID_COLOUR, "align": "left"}
+        fmt, date_fmt = styles.data_for(f, **border), styles.date_for(f, **border)
+        value = values.get(f.id)
+        if value is None:
+            ws.write_blank(i, 1, None, fmt)
+        else:
+            _write_other(ws, i, 1, value, fmt, date_fmt)
+        note = _basic_note(f, sheet)
+        ws.write_string(i, 2, note, styles.locked_text)
+        ws.set_row(i, 16 * _lines(note, _BASIC_WIDTHS[2]) + 6)
+        opts = validation(f, sheet)
+        if opts is not None:
+            ws.data_validation(i, 1, i, 1, opts)
+    ws.freeze_panes(1, 0)
+    ws.protect("", PROTECTION)
+    _print_setup(ws, landscape=True)
+    ws.repeat_rows(0)
+
+
+def _basic_note(f: Field, sheet: Sheet) -> str:
+    """The 说明 cell: "（必填）" / "（选填）" / "（…时必填）", the field's hint and what to type."""
+    req = _requirement(f)
+    head = {"required": "（必填）", "optional": "（选填）"}.get(
+        req, f"（{_condition(f, sheet)}必填）"
+    )
+    if "必填" in f.hint or "选填" in f.hint:
+        head = ""
+    hint = f.hint
+    if f.type == "multi":
+        extra = "可选：" + "、".join(f.choices)
+        if "顿号" not in hint:
+            extra = "可多选，多个用顿号（、）分隔；" + extra
+    elif hint and f.type in ("code", "mobile", "phone", "uscc", "grid", "month"):
+        extra = ""  # the hint already says what to type
+    elif f.type == "date":
+        extra = "如 2020-06-15"
+    elif f.type == "int" and "整数" in hint:
+        extra = f"不小于 {int(f.min_value or 0)}"
+    else:
+        extra = _type_hint(f)
+    return head + "；".join(p for p in (hint, extra) if p)
+
+
+# ── _meta ───────────────────────────────────────────────────────────────────────────────────
+
+
+def _write_meta(ws: Worksheet, styles: _Styles) -> None:
+    rows = (
+        ("key", "value"),
+        ("template_version", TEMPLATE_VERSION),
+        ("schema_hash", schema_hash()),
+    )
+    for r, (key, value) in enumerate(rows):
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, value, styles.get(num_format=TEXT_FORMAT))
+    ws.set_column(0, 1, 20)
+    ws.hide()
+    ws.protect("", PROTECTION)
+
+
+# ── 使用说明 ────────────────────────────────────────────────────────────────────────────────
+
+_GUIDE_WIDTHS = (16, 34, 46, 52)
+
+
+def _how_to() -> list[str]:
+    """The numbered "how to fill" lines of 使用说明 (labels taken from the schema)."""
+    basic = "、".join(
+        BASIC_INFO.field(i).label
+        for i in ("community_name", "period_start", "period_end", "report_date", "households",
+                  "grid_count")
+    )  # fmt: skip
+    return [
+        f"先填“{BASIC_INFO.name}”表（{basic}等）；其他表的日期、网格编号都以它为准。",
+        "每张台账表第 1 行是表名和填写提示，第 2 行是表头，从第 3 行起每行填一条记录"
+        f"（每张表“怎么填”见下表）。“{SERIAL_LABEL}”列可填可不填。",
+        "不要修改工作表名称和表头文字；不用的列可以隐藏，列的顺序可以调整，可以插入、删除、排序和筛选行。"
+        f"每张表最后的“{REMARK.label}”列可自由填写。",
+        "日期填成 2020-06-15 的样式（2020/6/15、2020年6月15日 也可以）；月份填成 2020-07。",
+        "带下拉箭头的单元格从列表中选择；标明“可多选”的列，多个值用顿号（、）分隔，"
+        "如“甲、乙”。数量列只填数字，不带“人”“份”等单位。",
+        "手机号、代码、统一社会信用代码等按文本保存，直接输入即可，开头的 0 不会丢失。",
+        f"姓名、电话等个人信息只用于本社区台账；“{REMARK.label}”等文字栏中不要写他人手机号、身份证号。",
+    ]
+
+
+def _write_guide(ws: Worksheet, styles: _Styles) -> None:
+    total = sum(_GUIDE_WIDTHS)
+    for c, w in enumerate(_GUIDE_WIDTHS):
+        ws.set_column(c, c, w)
+    row = 0
+
+    def para(text: str, fmt: Format = styles.para, *, gap: int = 0) -> None:
+        nonlocal row
+        ws.merge_range(row, 0, row, 3, "", fmt)
+        ws.write_string(row, 0, text, fmt)
+        ws.set_row(row, _height(text, total) + gap)
+        row += 1
+
+    def heading(text: str) -> None:
+        nonlocal row
+        row += 1
+        ws.write_string(row, 0, text, styles.heading)
+        ws.set_row(row, 22)
+        row += 1
+
+    ws.merge_range(row, 0, row, 3, "", styles.title)
+    ws.write_rich_string(
+        row, 0,
+        styles.title_big, "创建“无非法集资社区（村居）”登记台账",
+        styles.title_hint, f"　使用说明（模板版本 {TEMPLATE_VERSION}）",
+        styles.title,
+    )  # fmt: skip
+    ws.set_row(row, 32)
+    row += 1
+    para(
+        "本工作簿用于社区（村居）登记创建“无非法集资社区（村居）”工作的各项台账，对应实施方案中的"
+        "“十个一”和四项标准。填好后报送街道处非办，由街道校验、评分并汇总。",
+        gap=4,
+    )
+    assert row == GUIDE_BUTTON_ROW
+    para(
+        "校验：在命令行运行  xlhfjz validate 文件名.xlsx  ，会逐条列出问题所在的工作表、行和列；"
+        "“错误”所在的行不计入评分，“提醒”计入但请核实。",
+        styles.note,
+        gap=10,
+    )
+
+    heading("一、怎样填写")
+    how_to = _how_to()
+    for n, text in enumerate(how_to, start=1):
+        para(f"{n}. {text}")
+    secret = "、".join(f"“{s.name}”" for s in SHEETS if s.restricted)
+    para(
+        f"{len(how_to) + 1}. {secret}为内部保密台账（工作表标签为红色）：只在本社区保存和报送，"
+        "不得外传、不得填写举报人姓名和联系方式，街道汇总时只统计数量、不逐行合并。",
+        styles.get(text_wrap=True, valign="top", font_color="#C00000"),
+    )
+
+    heading("二、表头颜色")
+    samples = (
+        ("required", "必填", "每行都要填写。"),
+        ("conditional", "条件必填", "满足条件时必填，条件见该列的输入提示和下表“必填列”。"),
+        ("optional", "选填", "有就填，没有可以空着。"),
+    )
+    for key, name, text in samples:
+        ws.write_string(row, 0, name, styles.header[key])
+        ws.merge_range(row, 1, row, 3, "", styles.note)
+        ws.write_string(row, 1, text, styles.note)
+        ws.set_row(row, 20)
+        row += 1
+
+    heading("三、各工作表说明")
+    for c, text in enumerate(("工作表", "对应“十个一”/标准", "怎么填", "必填列")):
+        ws.write_string(row, c, text, styles.header["required"])
+    ws.set_row(row, 22)
+    ws.repeat_rows(row)
+    row += 1
+    for sheet in SHEETS:
+        cells = (sheet.serves, sheet.guide, _required_columns(sheet))
+        link = f"internal:'{sheet.name}'!A1"
+        ws.write_url(row, 0, link, styles.link, sheet.name, f"转到“{sheet.name}”表")
+        for c, text in enumerate(cells, start=1):
+            fmt = styles.secret if (sheet.restricted and c == 2) else styles.cell
+            ws.write_string(row, c, text, fmt)
+        needed = max(_lines(text, _GUIDE_WIDTHS[c]) for c, text in enumerate(cells, start=1))
+        ws.set_row(row, 16 * needed + 6)
+        row += 1
+
+    ws.hide_gridlines(2)
+    ws.protect("", PROTECTION)
+    _print_setup(ws, landscape=False)
+
+
+def _required_columns(sheet: Sheet) -> str:
+    parts = []
+    for f in sheet.fields:
+        if f.required is True:
+            parts.append(f.label)
+        elif f.required is not False:
+            parts.append(f"{f.label}（{_condition(f, sheet)}）")
+    return "、".join(parts)
+
+
+def _lines(text: str, width: int) -> int:
+    return max(1, math.ceil(units(text) * 1.05 / max(width - 1, 1)))
+
+
+def _height(text: str, width: int) -> int:
+    return 16 * _lines(text, width) + 4
+
+
+def _print_setup(ws: Worksheet, *, landscape: bool, width: int = 0) -> None:
+    """A4 (A3 for very wide ledgers), one page wide, footer with sheet name and page number."""
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(8 if width > A3_FROM_WIDTH else 9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C&A　第 &P 页 / 共 &N 页")
+
+
+if __name__ == "__main__":
+    for built in build_templates(Path(__file__).resolve().parents[1]):
+        print(built)

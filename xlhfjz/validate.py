@@ -1,0 +1,617 @@
+"""Validation of a community workbook (ledgers.md): raw workbook → typed tables + every issue.
+
+Lazy: it never stops at the first problem. Structure problems (``missing-sheet``,
+``missing-column``, ``template-version`` …) and data problems (cell types, row rules, keys,
+references, sheet rules) are all collected in one pass per sheet.
+
+Order: 基本信息 first (it gives the period, 网格数, 辖区户数), then each ledger's cells and row
+rules, then keys and cross-sheet references, then — on the rows left valid — the sheet rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlhfjz.cells import Bad, half_width, parser_for
+from xlhfjz.issues import CODES, E, Issue, W, display
+from xlhfjz.rawbook import RawSheet, RawWorkbook
+from xlhfjz.rules import INVALID, Context, Finding
+from xlhfjz.schema import (
+    BASIC_INFO,
+    LEDGERS,
+    META_SHEET,
+    REFERENCES,
+    REMARK,
+    SERIAL_LABEL,
+    TEMPLATE_VERSION,
+    Field,
+    Sheet,
+)
+
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass
+class Record:
+    """One non-empty data row: its Excel row, typed values and raw cells by field id."""
+
+    row: int
+    values: dict[str, Any]
+    cells: dict[str, Any]
+    errors: int = 0
+    warnings: int = 0
+
+    @property
+    def valid(self) -> bool:
+        """No E-severity issue: the row counts toward the score."""
+        return self.errors == 0
+
+
+@dataclass
+class Table:
+    """One sheet after validation."""
+
+    sheet: Sheet
+    present: bool = False
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    """Field id (and ``remark``) → 0-based column index in the file."""
+    records: list[Record] = field(default_factory=list)
+    key_rows: dict[str, int] = field(default_factory=dict)
+    """Key–value sheets (基本信息): field id → the Excel row of its key."""
+
+    def valid_values(self) -> list[dict[str, Any]]:
+        return [r.values for r in self.records if r.valid]
+
+
+@dataclass
+class Report:
+    """Everything validation found out about one file."""
+
+    path: str
+    readable: bool = True
+    issues: list[Issue] = field(default_factory=list)
+    tables: dict[str, Table] = field(default_factory=dict)
+    basic: dict[str, Any] = field(default_factory=dict)
+    context: Context = field(default_factory=Context)
+    template_version: str | None = None
+
+    @property
+    def community_code(self) -> str | None:
+        return _text_or_none(self.basic.get("community_code"))
+
+    @property
+    def community_name(self) -> str | None:
+        return _text_or_none(self.basic.get("community_name"))
+
+    @property
+    def errors(self) -> int:
+        return sum(i.severity == E for i in self.issues)
+
+    @property
+    def warnings(self) -> int:
+        return sum(i.severity == W for i in self.issues)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Non-empty rows per ledger sheet name."""
+        return {t.sheet.name: len(t.records) for t in self.tables.values() if not t.sheet.key_value}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def unreadable_report(path: str, reason: str) -> Report:
+    """The report of a file that is not a readable workbook: one ``not-a-workbook`` issue."""
+    issue = Issue("not-a-workbook", E, None, None, None, None, None, reason)
+    return Report(path=path, readable=False, issues=[issue])
+
+
+# ── labels ──────────────────────────────────────────────────────────────────────────────────
+
+_LABEL_NOISE = re.compile(r"[\s*＊:：]")
+
+
+def norm_label(value: Any) -> str:
+    """A header cell as a comparable label: half-width, no spaces, no ``*`` marks or colons."""
+    if not isinstance(value, str):
+        value = display(value) or ""
+    return _LABEL_NOISE.sub("", half_width(value))
+
+
+def find_header(rows: Sequence[Sequence[Any]], labels: Iterable[str]) -> int | None:
+    """Index in ``rows`` of the row holding most of ``labels`` (None if no row holds two)."""
+    wanted = {norm_label(x) for x in labels}
+    need = min(2, len(wanted))
+    best, best_hits = None, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for v in row if isinstance(v, str) and norm_label(v) in wanted)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best if best_hits >= need else None
+
+
+# ── privacy ─────────────────────────────────────────────────────────────────────────────────
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_NAME_LIKE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+
+
+def valid_id_number(text: str) -> bool:
+    """An 18-character resident ID number with a valid check digit (GB 11643)."""
+    total = sum(int(c) * w for c, w in zip(text[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == text[17].upper()
+
+
+def personal_data_in(text: str) -> str | None:
+    """What personal data a free text holds ("手机号码" / "身份证号码"), if any."""
+    flat = half_width(text).replace(" ", "").replace("-", "")
+    if _MOBILE_IN_TEXT.search(flat):
+        return "手机号码"
+    if any(valid_id_number(m.group()) for m in _ID_IN_TEXT.finditer(flat)):
+        return "身份证号码"
+    return None
+
+
+# ── the validator ───────────────────────────────────────────────────────────────────────────
+
+
+class Collector:
+    """Collects issues and counts them on the records they belong to."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def add(
+        self,
+        code: str,
+        severity: str,
+        sheet: Sheet | None,
+        row: int | None,
+        f: Field | None,
+        value: Any,
+        message: str,
+        record: Record | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.issues.append(
+            Issue(
+                code,
+                severity,  # type: ignore[arg-type]
+                sheet.name if sheet else None,
+                row,
+                f.label if f else column,
+                f.id if f else None,
+                display(value) if value is not None and value != "" else None,
+                message,
+            )
+        )
+        if record is not None:
+            if severity == E:
+                record.errors += 1
+            else:
+                record.warnings += 1
+
+
+def _sheet_by_name(book: RawWorkbook, name: str) -> RawSheet | None:
+    if name in book.sheets:
+        return book.sheets[name]
+    wanted = norm_label(name)
+    return next((s for n, s in book.sheets.items() if norm_label(n) == wanted), None)
+
+
+def validate_workbook(book: RawWorkbook) -> Report:
+    """Validate a raw workbook against the schema; collects every issue, raises nothing."""
+    out = Collector()
+    report = Report(path=book.path)
+    report.template_version = _check_meta(book, out)
+
+    basic_table, basic_raw = _validate_basic(book, out)
+    report.tables[BASIC_INFO.id] = basic_table
+    report.basic = basic_raw
+    ctx = _context(basic_raw)
+
+    for sheet in LEDGERS:
+        report.tables[sheet.id] = validate_table(book, sheet, ctx, out)
+
+    for table in report.tables.values():
+        check_keys(table, out)
+    _check_references(report.tables, out)
+
+    ctx = dataclasses.replace(
+        ctx, row_counts={sid: len(t.records) for sid, t in report.tables.items()}
+    )
+    report.context = ctx
+    for table in report.tables.values():
+        check_sheet_rules(table, ctx, out)
+
+    report.issues = out.issues
+    return report
+
+
+def _check_meta(book: RawWorkbook, out: Collector) -> str | None:
+    meta = book.sheets.get(META_SHEET)
+    version = None
+    if meta is not None:
+        for row in meta.rows:
+            if len(row) >= 2 and norm_label(row[0]) == "template_version":
+                version = display(row[1])
+    if version != TEMPLATE_VERSION:
+        found = "缺少 _meta 工作表" if meta is None else f"模板版本为“{version or '未知'}”"
+        out.add(
+            "template-version", W, None, None, None, version,
+            f"{found}，不是标准模板 {TEMPLATE_VERSION} 版；请用最新模板重新填报或联系街道",
+            column=None,
+        )  # fmt: skip
+        out.issues[-1] = dataclasses.replace(out.issues[-1], sheet=META_SHEET)
+    return version
+
+
+# ── 基本信息 (key–value) ─────────────────────────────────────────────────────────────────────
+
+
+def _validate_basic(book: RawWorkbook, out: Collector) -> tuple[Table, dict[str, Any]]:
+    return validate_key_value(book, BASIC_INFO, out)
+
+
+def validate_key_value(
+    book: RawWorkbook, sheet: Sheet, out: Collector
+) -> tuple[Table, dict[str, Any]]:
+    """A key–value sheet (项目 | 值 | 说明): its one record and its typed values by field id."""
+    table = Table(sheet)
+    raw = _sheet_by_name(book, sheet.name)
+    typed: dict[str, Any] = {f.id: None for f in sheet.fields}
+    if raw is None:
+        out.add("missing-sheet", E, sheet, None, None, None, _missing_sheet_message(sheet))
+        return table, typed
+    table.present = True
+    labels = {norm_label(f.label): f for f in sheet.fields}
+    header = find_header(raw.rows, ("项目", "值", "说明"))
+    start = 0 if header is None else header + 1
+    table.header_row = None if header is None else raw.first_row + header
+    key_col, value_col = 0, 1
+    if header is not None:
+        cols = [norm_label(v) for v in raw.rows[header]]
+        key_col = cols.index("项目") if "项目" in cols else 0
+        value_col = cols.index("值") if "值" in cols else key_col + 1
+    rows_of: dict[str, int] = {}
+    cells: dict[str, Any] = {}
+    for i in range(start, len(raw.rows)):
+        row = raw.rows[i]
+        key = norm_label(row[key_col]) if key_col < len(row) else ""
+        f = labels.get(key)
+        if f is None or f.id in rows_of:
+            continue
+        rows_of[f.id] = raw.first_row + i
+        cells[f.id] = row[value_col] if value_col < len(row) else None
+        if (raw.first_row + i, value_col + raw.first_col) in raw.formulas:
+            out.add("formula-cell", W, sheet, rows_of[f.id], f, cells[f.id], _FORMULA_MESSAGE)
+
+    record = Record(row=table.header_row or 1, values=typed, cells=cells)
+    for f in sheet.fields:
+        row_no = rows_of.get(f.id)
+        value = cells.get(f.id)
+        if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+            if f.required is True:
+                where = "" if row_no else "（表中找不到这一项，请用标准模板）"
+                out.add("required-missing", E, sheet, row_no, f, None,
+                        f"请填写{f.label}{where}" + (f"：{f.hint}" if f.hint else ""), record)  # fmt: skip
+            continue
+        result = parser_for(f)(value)
+        if isinstance(result, Bad):
+            out.add(
+                result.code,
+                CODES[result.code] or E,
+                sheet,
+                row_no,
+                f,
+                value,
+                result.message,
+                record,
+            )
+            result = result.value
+        typed[f.id] = result
+    for finding in _row_findings(sheet, typed):
+        _add_finding(out, sheet, rows_of.get(finding[0] or ""), finding, cells, record)
+    table.records = [record]
+    table.key_rows = rows_of
+    return table, {k: (None if v is INVALID else v) for k, v in typed.items()}
+
+
+def _context(basic: dict[str, Any]) -> Context:
+    return Context(
+        period_start=basic.get("period_start"),
+        period_end=basic.get("period_end"),
+        report_date=basic.get("report_date"),
+        households=basic.get("households"),
+        grid_count=basic.get("grid_count"),
+        has_involved=basic.get("has_involved"),
+        key_domains=tuple(basic.get("key_domains") or ()),
+    )
+
+
+# ── ledgers ─────────────────────────────────────────────────────────────────────────────────
+
+_FORMULA_MESSAGE = "这个单元格是公式，已按显示的计算结果使用；台账请直接填写数值或文字"
+
+
+def _missing_sheet_message(sheet: Sheet) -> str:
+    return f"缺少“{sheet.name}”工作表，请用标准模板填报，不要删除或改名工作表"
+
+
+def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector) -> Table:
+    """A ledger-like sheet (title, header, data rows): typed records; issues go to ``out``."""
+    table = Table(sheet)
+    raw = _sheet_by_name(book, sheet.name)
+    if raw is None:
+        out.add("missing-sheet", E, sheet, None, None, None, _missing_sheet_message(sheet))
+        return table
+    table.present = True
+    fields = (*sheet.fields, REMARK)
+    header = find_header(raw.rows, [f.label for f in sheet.fields])
+    if header is None:
+        for f in sheet.fields:
+            if f.required is not False:
+                out.add("missing-column", E, sheet, None, f, None,
+                        f"找不到表头“{f.label}”（表头行缺失），请用标准模板的表头")  # fmt: skip
+        return table
+    header_row = raw.first_row + header
+    table.header_row = header_row
+    columns, content_cols = _map_columns(raw.rows[header], sheet, fields, header_row, out)
+    table.columns = columns
+    for f in sheet.fields:
+        if f.id not in columns and f.required is not False:
+            out.add("missing-column", E, sheet, header_row, f, None,
+                    f"缺少“{f.label}”列，请按标准模板补上这一列（该列的检查已跳过）")  # fmt: skip
+
+    ledger_fields = [(f, columns[f.id]) for f in fields if f.id in columns]
+    parsers = {
+        f.id: parser_for(f, grid_count=ctx.grid_count, date1904=book.date1904)
+        for f, _ in ledger_fields
+    }
+    conditional = [f for f, _ in ledger_fields if f.required not in (True, False)]
+    missing_required = [f for f in sheet.fields if f.id not in columns and f.required is True]
+    date_checks = [(f, c) for f, c in ledger_fields if f.type in ("date", "month")]
+    privacy = [f for f, _ in ledger_fields if f.privacy_checked]
+    formulas = raw.formulas
+    first_col = raw.first_col
+    records = table.records
+
+    for i in range(header + 1, len(raw.rows)):
+        row = raw.rows[i]
+        if not any(
+            (v is not None and v != "" and (not isinstance(v, str) or v.strip()))
+            for v in (row[c] for c in content_cols if c < len(row))
+        ):
+            continue
+        excel_row = raw.first_row + i
+        values: dict[str, Any] = {}
+        cells: dict[str, Any] = {}
+        record = Record(excel_row, values, cells)
+        for f, c in ledger_fields:
+            v = row[c] if c < len(row) else None
+            if v is None or v == "" or (isinstance(v, str) and not v.strip()):
+                values[f.id] = None
+                cells[f.id] = None
+                if f.required is True:
+                    out.add("required-missing", E, sheet, excel_row, f, None,
+                            _required_message(f), record)  # fmt: skip
+                continue
+            cells[f.id] = v
+            result = parsers[f.id](v)
+            if type(result) is Bad:
+                out.add(result.code, CODES[result.code] or E, sheet, excel_row, f, v,
+                        result.message, record)  # fmt: skip
+                result = result.value
+            values[f.id] = result
+            if formulas and (excel_row, c + first_col) in formulas:
+                out.add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
+        for f in missing_required:
+            values[f.id] = None
+        for f in conditional:
+            if values.get(f.id) is None and f.required.holds(values):  # type: ignore[union-attr]
+                labels = {x.id: x.label for x in sheet.fields}
+                cond = f.required.describe(labels)  # type: ignore[union-attr]
+                out.add("required-missing", E, sheet, excel_row, f, None,
+                        f"{cond}时，{f.label}必须填写", record)  # fmt: skip
+        for f, _ in date_checks:
+            _check_period(f, values.get(f.id), ctx, out, sheet, excel_row, cells, record)
+        for f in privacy:
+            _check_privacy(f, values.get(f.id), out, sheet, excel_row, record)
+        for finding in _row_findings(sheet, values):
+            _add_finding(out, sheet, excel_row, finding, cells, record)
+        records.append(record)
+    return table
+
+
+def _required_message(f: Field) -> str:
+    return f"“{f.label}”不能为空，请填写" + (f"（{f.hint}）" if f.hint else "")
+
+
+def _map_columns(
+    header: Sequence[Any], sheet: Sheet, fields: Sequence[Field], header_row: int, out: Collector
+) -> tuple[dict[str, int], list[int]]:
+    """Field id → column index; the indices of every content column (all but 序号)."""
+    by_label = {norm_label(f.label): f for f in fields}
+    columns: dict[str, int] = {}
+    content: list[int] = []
+    for c, value in enumerate(header):
+        label = norm_label(value)
+        if not label:
+            content.append(c)
+            continue
+        if label == SERIAL_LABEL:
+            continue
+        content.append(c)
+        f = by_label.get(label)
+        if f is None:
+            out.add("unknown-column", W, sheet, header_row, None, value,
+                    f"“{display(value)}”不是标准表头，这一列不参与校验和评分（内容保留）",
+                    column=display(value))  # fmt: skip
+        elif f.id in columns:
+            out.add("duplicate-column", E, sheet, header_row, f, value,
+                    f"表头“{f.label}”出现了两次，请删除或改名重复的一列（已使用第一列）")  # fmt: skip
+        else:
+            columns[f.id] = c
+    return columns, content
+
+
+def _row_findings(sheet: Sheet, values: dict[str, Any]) -> Iterator[Finding]:
+    labels = _labels(sheet)
+    for rule in sheet.row_rules:
+        yield from rule.check(values, labels)
+
+
+_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _labels(sheet: Sheet) -> dict[str, str]:
+    labels = _LABELS.get(sheet.id)
+    if labels is None:
+        labels = _LABELS[sheet.id] = {f.id: f.label for f in sheet.fields}
+    return labels
+
+
+def _add_finding(
+    out: Collector,
+    sheet: Sheet,
+    row: int | None,
+    finding: Finding,
+    cells: dict[str, Any],
+    record: Record | None,
+) -> None:
+    fid, code, severity, message = finding
+    f = sheet.field(fid) if fid else None
+    out.add(code, severity, sheet, row, f, cells.get(fid) if fid else None, message, record)
+
+
+def _check_period(
+    f: Field,
+    value: Any,
+    ctx: Context,
+    out: Collector,
+    sheet: Sheet,
+    row: int,
+    cells: dict[str, Any],
+    record: Record,
+) -> None:
+    if value is None or value is INVALID or f.date_rule == "any":
+        return
+    start, end, report, as_of = ctx.period_start, ctx.period_end, ctx.report_date, ctx.as_of
+    if f.type == "month":
+        if start is None or as_of is None:
+            return
+        if not (start.year, start.month) <= value <= (as_of.year, as_of.month):
+            out.add("date-out-of-period", E, sheet, row, f, cells[f.id],
+                    f"{f.label}应在 {start:%Y-%m} 至 {as_of:%Y-%m} 之间，现为 {value[0]}-{value[1]:02d}",
+                    record)  # fmt: skip
+        return
+    if report is not None and value > report:
+        out.add("date-in-future", E, sheet, row, f, cells[f.id],
+                f"{f.label}晚于报送日期（{report.isoformat()}），请核实，现为 {value.isoformat()}",
+                record)  # fmt: skip
+        return
+    if f.date_rule == "in_period" and start is not None and as_of is not None:
+        if not start <= value <= as_of:
+            out.add("date-out-of-period", E, sheet, row, f, cells[f.id],
+                    f"{f.label}应在创建期间（{start.isoformat()} 至 {as_of.isoformat()}）内，"
+                    f"现为 {value.isoformat()}", record)  # fmt: skip
+    elif f.date_rule == "by_end" and end is not None and value > end:
+        out.add("date-out-of-period", E, sheet, row, f, cells[f.id],
+                f"{f.label}应不晚于创建截止日期（{end.isoformat()}），现为 {value.isoformat()}",
+                record)  # fmt: skip
+
+
+def _check_privacy(
+    f: Field, value: Any, out: Collector, sheet: Sheet, row: int, record: Record
+) -> None:
+    if not isinstance(value, str):
+        return
+    kind = personal_data_in(value)
+    if kind is None and f.looks_like_name_is_personal and _NAME_LIKE.match(value):
+        kind = "姓名"
+    if kind:
+        out.add("personal-data-in-text", W, sheet, row, f, value,
+                f"{f.label}中疑似含有{kind}，为保护举报人和群众隐私，请删去，改写为编号或概括描述",
+                record)  # fmt: skip
+
+
+# ── keys, references, sheet rules ───────────────────────────────────────────────────────────
+
+
+def check_keys(table: Table, out: Collector) -> None:
+    sheet = table.sheet
+    for key in sheet.keys:
+        seen: dict[tuple[Any, ...], int] = {}
+        for record in table.records:
+            values = tuple(record.values.get(fid) for fid in key.fields)
+            if any(v is None or v is INVALID for v in values):
+                continue
+            first = seen.setdefault(values, record.row)
+            if first != record.row:
+                f = sheet.field(key.fields[0])
+                what = "、".join(sheet.field(fid).label for fid in key.fields)
+                extra = "，同一事项只登记一行" if key.severity == W else "，不能重复"
+                out.add("duplicate-row", key.severity, sheet, record.row, f,
+                        record.cells.get(f.id), f"{what}与第{first}行重复{extra}", record)  # fmt: skip
+
+
+def _ref_key(value: Any) -> Any:
+    return half_width(value).strip().upper() if isinstance(value, str) else value
+
+
+def _check_references(tables: dict[str, Table], out: Collector) -> None:
+    for (sid, fid), (tid, tfid) in REFERENCES.items():
+        table, target = tables[sid], tables[tid]
+        if not table.records:
+            continue
+        known = {
+            _ref_key(r.values.get(tfid))
+            for r in target.records
+            if r.values.get(tfid) not in (None, INVALID)
+        }
+        f = table.sheet.field(fid)
+        target_f = target.sheet.field(tfid)
+        for record in table.records:
+            value = record.values.get(fid)
+            if value is None or value is INVALID or _ref_key(value) in known:
+                continue
+            out.add("unknown-reference", E, table.sheet, record.row, f, record.cells.get(fid),
+                    f"{f.label}“{value}”在“{target.sheet.name}”表的{target_f.label}中找不到，"
+                    f"请先在“{target.sheet.name}”表登记或改正", record)  # fmt: skip
+
+
+def check_sheet_rules(table: Table, ctx: Context, out: Collector) -> None:
+    sheet = table.sheet
+    if not sheet.sheet_rules or not table.present:
+        return
+    rows = table.valid_values()
+    for rule in sheet.sheet_rules:
+        for fid, code, severity, message in rule.check(rows, ctx):
+            f = sheet.field(fid) if fid else None
+            row = table.key_rows.get(fid or "", table.header_row)
+            out.add(code, severity, sheet, row, f, None, message)
+
+
+__all__ = [
+    "Collector",
+    "Record",
+    "Report",
+    "Table",
+    "check_keys",
+    "check_sheet_rules",
+    "find_header",
+    "norm_label",
+    "personal_data_in",
+    "unreadable_report",
+    "validate_key_value",
+    "validate_table",
+    "validate_workbook",
+]
