@@ -122,10 +122,25 @@ def test_new_writes_the_prefilled_template(tmp_path: Path) -> None:
     )  # fmt: skip
 
 
-def test_demo_writes_samples_and_prints_their_validation(tmp_path: Path) -> None:
+def test_demo_writes_a_street_merges_it_and_prints_the_dashboard(tmp_path: Path) -> None:
     proc = run("demo", "-o", str(tmp_path / "demo"))
     assert proc.returncode == 0, proc.stderr
-    assert "华侨城社区" in proc.stdout
-    assert "校验通过" in proc.stdout
-    assert "无法读取" in proc.stdout
-    assert len(list((tmp_path / "demo").glob("*.xlsx"))) == 3
+    out = proc.stdout
+    assert "汇总看板" in out
+    assert "目标 50%" in out
+    for status in ("创建成功", "未达标", "一票否决", "无法读取", "未提交"):
+        assert status in out
+    assert "最接近达标的社区" in out
+    files = sorted(p.name for p in (tmp_path / "demo" / "台账").iterdir())
+    assert len(files) == 13  # 12 communities − 1 never submitted + 1 submitted twice + 1 lock file
+    assert (tmp_path / "demo" / "汇总.xlsx").is_file()
+    assert (tmp_path / "demo" / "街道汇总.xlsx").is_file()
+
+
+def test_demo_is_deterministic_per_seed(tmp_path: Path) -> None:
+    a = run("demo", "-o", str(tmp_path / "a"), "--seed", "7", "--communities", "4")
+    b = run("demo", "-o", str(tmp_path / "b"), "--seed", "7", "--communities", "4")
+    strip = lambda text, d: text.replace(str(tmp_path / d), "")  # noqa: E731
+    assert strip(a.stdout, "a") == strip(b.stdout, "b")
+    for f in (tmp_path / "a" / "台账").iterdir():
+        assert f.read_bytes() == (tmp_path / "b" / "台账" / f.name).read_bytes()

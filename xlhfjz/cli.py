@@ -107,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8", errors="replace")
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
+    args_list = [a for a in args_list if a != "--debug"]  # accepted anywhere on the line
     try:
         args = build_parser().parse_args(args_list)
         if args.command is None:

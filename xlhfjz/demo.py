@@ -80,6 +80,7 @@ def write_street(folder: Path, n: int, seed: int) -> tuple[list[Planned], list[d
             make_veto(sample)
         elif c.profile == "messy":
             make_messy(sample)
+            degrade(sample, "short")
         elif c.profile == "twice":
             early = generate_community(
                 seed * 100 + k + 50, {**basic, "report_date": dt.date(2020, 11, 20)}

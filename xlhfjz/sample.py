@@ -523,8 +523,14 @@ def degrade(sample: CommunitySample, level: str) -> None:
     """Make a clean sample fall short: ``pass`` (≈ 80–89), ``short`` (未达标), ``weak`` (far off)."""
     if level == "pass":
         _keep(sample, "志愿者", 0.5)  # D1 → 3
-        _keep(sample, "监测记录", 0.6)  # B1: months missing
-        _keep(sample, "巡查", 0.75)  # D4: weeks missing
+        _keep(sample, "监测记录", 0.5)  # B1: months missing
+        _keep(sample, "巡查", 0.6)  # D4: weeks missing
+        _keep(sample, "联系卡", 0.6)  # C2: coverage ≈ 57 %
+        _keep(sample, "公开信", 0.5)  # C3: coverage ≈ 46 %
+        _keep(sample, "责任书", 0.5)  # D2: fewer units signed
+        _keep(sample, "风险排查", 0.7)  # D3: months missing
+        for row in sample.data["宣传活动"]:
+            row[_index("宣传活动", "typical_case")] = "否"  # C1: no 典型案例
         return
     if level in ("short", "weak"):
         sample.data["公开信"] = []

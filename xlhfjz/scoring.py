@@ -373,7 +373,7 @@ class _Scorer:
             s
             for s in (
                 f"再覆盖 {need} 户" if c < p["coverage_full"] else "",
-                "载明举报电话" if not hotline else "",
+                "载明举报电话" if rows and not hotline else "",
             )
             if s
         )
@@ -483,25 +483,34 @@ class _Scorer:
 
     def E1(self, it: Item) -> None:
         rows = self.v["mechanisms"]
-        score, have, exercised, lacking = 0.0, 0, 0, []
+        missing_kinds, unexercised = [], []
+        score = 0.0
         for kind in MECHANISM_KINDS:
             kind_rows = [x for x in rows if x["category"] == kind]
-            if kind_rows:
-                score += 1.5
-                have += 1
-                if any(
-                    x.get("last_exercised") and self.start <= x["last_exercised"] <= self.as_of
-                    for x in kind_rows
-                ):
-                    score += 0.5
-                    exercised += 1
-                else:
-                    lacking.append(f"“{kind}”在创建期间执行一次并填写最近执行日期")
+            if not kind_rows:
+                missing_kinds.append(kind)
+                continue
+            score += 1.5
+            if any(
+                x.get("last_exercised") and self.start <= x["last_exercised"] <= self.as_of
+                for x in kind_rows
+            ):
+                score += 0.5
             else:
-                lacking.insert(0, f"建立“{kind}”制度")
+                unexercised.append(kind)
+        have = len(MECHANISM_KINDS) - len(missing_kinds)
         it.score = score
-        it.detail = f"四项机制建立 {have}/4 项，期间执行 {exercised} 项"
-        it.missing = "；".join(lacking[:3])
+        it.detail = f"四项机制建立 {have}/4 项，期间执行 {have - len(unexercised)} 项"
+        it.missing = "；".join(
+            s
+            for s in (
+                f"建立“{'、'.join(missing_kinds)}”制度" if missing_kinds else "",
+                f"“{'、'.join(unexercised)}”在创建期间执行并填写最近执行日期"
+                if unexercised
+                else "",
+            )
+            if s
+        )
 
     def E2(self, it: Item) -> None:
         due = [x for x in self.v["progress_reports"] if x["due"] <= self.as_of]

@@ -131,6 +131,9 @@ def _table_sheet(
     for n, row in enumerate(rows, start=1):
         ws.write_row(n, 0, row)
     ws.autofilter(0, 0, max(n, 1), len(header) - 1)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
     return ws
 
 
@@ -157,24 +160,24 @@ def _status_counts(result: MergeResult) -> list[tuple[str, int]]:
 def _write_dashboard(
     wb: xlsxwriter.Workbook, ws: Worksheet, result: MergeResult, fmt: _Formats
 ) -> None:
+    """KPIs and result counts (left), the results chart (right), the scores chart across,
+    then the nearest candidates and the problem files; chart data in columns G:I."""
     street = result.office.settings.get("street") or ""
     t = result.target
     comms = result.communities
-    submitted = [c for c in comms if c.status != NOT_SUBMITTED]
-    clean = [c for c in comms if c.report and c.errors == 0]
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, 2, 12)
-    ws.set_column(3, 3, 12)
-    ws.set_column(4, 4, 70)
+    pass_line = result.office.parameters["pass_line"]
+    for col, width in enumerate((24, 16, 12, 12, 64, 2, 16, 8, 8)):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, f"{street}创建“无非法集资社区（村居）”汇总看板", fmt.title)
     ws.write_string(
         1,
         0,
-        f"生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}；数字可在“{SCORES}”表逐社区核对",
+        f"生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}；每个数字可在“{SCORES}”表逐社区核对",
         fmt.cell,
     )
 
+    submitted = [c for c in comms if c.status != NOT_SUBMITTED]
+    clean = [c for c in comms if c.report and c.errors == 0]
     kpis = [
         ("名单社区数", t.n),
         ("已提交", len(submitted)),
@@ -188,6 +191,7 @@ def _write_dashboard(
         ws.write_number(4 + k, 1, value, fmt.value)
     row = 4 + len(kpis)
     ws.write_string(row, 0, "完成率", fmt.key)
+    ws.merge_range(row, 1, row, 3, "", fmt.big)
     ws.write_string(row, 1, t.sentence(), fmt.big)
 
     row += 2
@@ -197,12 +201,63 @@ def _write_dashboard(
     for k, (label, n) in enumerate(counts):
         ws.write_string(first_count + k, 0, label, fmt.key)
         ws.write_number(first_count + k, 1, n, fmt.value)
-    row = first_count + len(counts) + 1
+    last_count = first_count + len(counts) - 1
+
+    results_chart = wb.add_chart({"type": "bar"})
+    results_chart.add_series({
+        "name": "社区数",
+        "categories": [DASHBOARD, first_count, 0, last_count, 0],
+        "values": [DASHBOARD, first_count, 1, last_count, 1],
+        "data_labels": {"value": True},
+        "fill": {"color": "#70AD47"},
+    })  # fmt: skip
+    results_chart.set_title({"name": "创建结果分布", "name_font": {"size": 11}})
+    results_chart.set_legend({"none": True})
+    results_chart.set_y_axis({"reverse": True})
+    results_chart.set_size({"width": 440, "height": 20 * (last_count - 2)})
+    ws.insert_chart(3, 4, results_chart, {"x_offset": 10})
+
+    row = last_count + 2
+    scored = [c for c in comms if c.card and c.card.result != "无法评分"]
+    ws.write_row(3, 6, ["社区名称", "总分", "达标线"], fmt.header)
+    for k, c in enumerate(scored):
+        ws.write_string(4 + k, 6, c.name or c.code, fmt.cell)
+        ws.write_number(4 + k, 7, round(c.total or 0, 1), fmt.score)
+        ws.write_number(4 + k, 8, pass_line, fmt.score)
+    if scored:
+        last = 3 + len(scored)
+        bars = wb.add_chart({"type": "column"})
+        bars.add_series({
+            "name": "总分",
+            "categories": [DASHBOARD, 4, 6, last, 6],
+            "values": [DASHBOARD, 4, 7, last, 7],
+            "fill": {"color": "#4472C4"},
+            "data_labels": {"value": True, "num_format": "0.0"},
+        })  # fmt: skip
+        line = wb.add_chart({"type": "line"})
+        line.add_series({
+            "name": f"达标线 {pass_line:g} 分",
+            "categories": [DASHBOARD, 4, 6, last, 6],
+            "values": [DASHBOARD, 4, 8, last, 8],
+            "line": {"color": "#C00000", "width": 2, "dash_type": "dash"},
+            "marker": {"type": "none"},
+        })  # fmt: skip
+        bars.combine(line)
+        bars.set_title({"name": "各社区创建评分", "name_font": {"size": 11}})
+        bars.set_y_axis({"min": 0, "max": 100, "major_unit": 20})
+        bars.set_legend({"position": "bottom"})
+        bars.set_size({"width": 1000, "height": 300})
+        ws.insert_chart(row, 0, bars)
+        row += 16
 
     ws.write_string(row, 0, "最接近达标的社区（未达标，按总分从高到低）", fmt.h2)
     row += 1
-    ws.write_row(row, 0, ["社区名称", "社区代码", "总分", "距达标线", "失分最多的三项"], fmt.header)
-    pass_line = result.office.parameters["pass_line"]
+    ws.write_row(
+        row,
+        0,
+        ["社区名称", "社区代码", "总分", "距达标线", "失分最多的三项（还需做什么）"],
+        fmt.header,
+    )
     near = candidates(comms)
     for c in near:
         row += 1
@@ -211,55 +266,31 @@ def _write_dashboard(
         ws.write_number(row, 2, round(c.total or 0, 1), fmt.score)
         ws.write_number(row, 3, round(pass_line - (c.total or 0), 1), fmt.score)
         ws.write_string(row, 4, shortfall_text(c.card), fmt.wrap)  # type: ignore[arg-type]
+        ws.set_row(row, 15 * max(1, len(shortfall_text(c.card)) // 34 + 1))  # type: ignore[arg-type]
     if not near:
         row += 1
         ws.write_string(row, 0, "（无）", fmt.cell)
 
     row += 2
-    ws.write_string(row, 0, "有问题的文件（未合并或被替代）", fmt.h2)
+    ws.write_string(row, 0, "有问题的文件（未合并、被替代或已跳过）", fmt.h2)
     row += 1
     ws.write_row(row, 0, ["文件", "结果", "原因"], fmt.header)
+    ws.merge_range(row, 2, row, 4, "原因", fmt.header)
     problems = [log for log in result.logs if log.outcome != "merged"]
     for log in problems:
         row += 1
         ws.write_string(row, 0, log.file, fmt.bad)
         ws.write_string(row, 1, OUTCOME_ZH[log.outcome], fmt.cell)
-        ws.write_string(row, 2, log.reason or "", fmt.cell)
+        ws.merge_range(row, 2, row, 4, "", fmt.wrap)
+        ws.write_string(row, 2, log.reason or "", fmt.wrap)
+        ws.set_row(row, 15 * max(1, len(log.reason or "") // 50 + 1))
     if not problems:
         row += 1
         ws.write_string(row, 0, "（无）", fmt.cell)
-
-    # chart data: every scored community's total and the pass line (columns G:I)
-    scored = [c for c in comms if c.card and c.card.result != "无法评分"]
-    ws.write_row(3, 6, ["社区名称", "总分", "达标线"], fmt.header)
-    for k, c in enumerate(scored):
-        ws.write_string(4 + k, 6, c.name or c.code, fmt.cell)
-        ws.write_number(4 + k, 7, round(c.total or 0, 1), fmt.score)
-        ws.write_number(4 + k, 8, pass_line, fmt.score)
-    ws.set_column(6, 6, 14)
-    if scored:
-        last = 3 + len(scored)
-        bars = wb.add_chart({"type": "column"})
-        bars.add_series({"name": "总分", "categories": [DASHBOARD, 4, 6, last, 6],
-                         "values": [DASHBOARD, 4, 7, last, 7], "fill": {"color": "#4472C4"}})  # fmt: skip
-        line = wb.add_chart({"type": "line"})
-        line.add_series({"name": f"达标线 {pass_line:g} 分", "categories": [DASHBOARD, 4, 6, last, 6],
-                         "values": [DASHBOARD, 4, 8, last, 8],
-                         "line": {"color": "#C00000", "width": 2, "dash_type": "dash"}})  # fmt: skip
-        bars.combine(line)
-        bars.set_title({"name": "各社区创建评分"})
-        bars.set_y_axis({"min": 0, "max": 100, "name": "分"})
-        bars.set_legend({"position": "bottom"})
-        bars.set_size({"width": 760, "height": 340})
-        ws.insert_chart(3, 10, bars)
-    pie = wb.add_chart({"type": "column"})
-    pie.add_series({"name": "社区数", "categories": [DASHBOARD, first_count, 0, first_count + len(counts) - 1, 0],
-                    "values": [DASHBOARD, first_count, 1, first_count + len(counts) - 1, 1],
-                    "data_labels": {"value": True}, "fill": {"color": "#70AD47"}})  # fmt: skip
-    pie.set_title({"name": "创建结果分布"})
-    pie.set_legend({"none": True})
-    pie.set_size({"width": 760, "height": 300})
-    ws.insert_chart(21, 10, pie)
+    ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
 
 
 # ── contacts ────────────────────────────────────────────────────────────────────────────────

@@ -372,61 +372,101 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
                     f"缺少“{f.label}”列，请按标准模板补上这一列（该列的检查已跳过）")  # fmt: skip
 
     ledger_fields = [(f, columns[f.id]) for f in fields if f.id in columns]
-    parsers = {
-        f.id: parser_for(f, grid_count=ctx.grid_count, date1904=book.date1904)
-        for f, _ in ledger_fields
-    }
+    plan = [
+        (
+            f,
+            f.id,
+            c,
+            parser_for(f, grid_count=ctx.grid_count, date1904=book.date1904),
+            f.required is True,
+        )
+        for f, c in ledger_fields
+    ]
     conditional = [f for f, _ in ledger_fields if f.required not in (True, False)]
-    missing_required = [f for f in sheet.fields if f.id not in columns and f.required is True]
-    date_checks = [(f, c) for f, c in ledger_fields if f.type in ("date", "month")]
+    missing_required = [f.id for f in sheet.fields if f.id not in columns and f.required is True]
+    date_checks = [
+        f for f, _ in ledger_fields if f.type in ("date", "month") and f.date_rule != "any"
+    ]
     privacy = [f for f, _ in ledger_fields if f.privacy_checked]
+    row_rules = sheet.row_rules
+    labels = _labels(sheet)
     formulas = raw.formulas
     first_col = raw.first_col
     records = table.records
+    add = out.add
 
     for i in range(header + 1, len(raw.rows)):
         row = raw.rows[i]
-        if not any(
-            (v is not None and v != "" and (not isinstance(v, str) or v.strip()))
-            for v in (row[c] for c in content_cols if c < len(row))
-        ):
-            continue
+        width = len(row)
+        for c in content_cols:
+            if c < width:
+                v = row[c]
+                if v is not None and v != "" and (type(v) is not str or v.strip()):
+                    break
+        else:
+            continue  # an empty row (or one with only a 序号)
         excel_row = raw.first_row + i
         values: dict[str, Any] = {}
         cells: dict[str, Any] = {}
         record = Record(excel_row, values, cells)
-        for f, c in ledger_fields:
-            v = row[c] if c < len(row) else None
-            if v is None or v == "" or (isinstance(v, str) and not v.strip()):
-                values[f.id] = None
-                cells[f.id] = None
-                if f.required is True:
-                    out.add("required-missing", E, sheet, excel_row, f, None,
-                            _required_message(f), record)  # fmt: skip
+        for f, fid, c, parse, required in plan:
+            v = row[c] if c < width else None
+            if v is None or v == "" or (type(v) is str and not v.strip()):
+                values[fid] = None
+                cells[fid] = None
+                if required:
+                    add(
+                        "required-missing",
+                        E,
+                        sheet,
+                        excel_row,
+                        f,
+                        None,
+                        _required_message(f),
+                        record,
+                    )
                 continue
-            cells[f.id] = v
-            result = parsers[f.id](v)
+            cells[fid] = v
+            result = parse(v)
             if type(result) is Bad:
-                out.add(result.code, CODES[result.code] or E, sheet, excel_row, f, v,
-                        result.message, record)  # fmt: skip
+                add(
+                    result.code,
+                    CODES[result.code] or E,
+                    sheet,
+                    excel_row,
+                    f,
+                    v,
+                    result.message,
+                    record,
+                )
                 result = result.value
-            values[f.id] = result
+            values[fid] = result
             if formulas and (excel_row, c + first_col) in formulas:
-                out.add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
-        for f in missing_required:
-            values[f.id] = None
+                add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
+        for fid in missing_required:
+            values[fid] = None
         for f in conditional:
             if values.get(f.id) is None and f.required.holds(values):  # type: ignore[union-attr]
-                labels = {x.id: x.label for x in sheet.fields}
                 cond = f.required.describe(labels)  # type: ignore[union-attr]
-                out.add("required-missing", E, sheet, excel_row, f, None,
-                        f"{cond}时，{f.label}必须填写", record)  # fmt: skip
-        for f, _ in date_checks:
-            _check_period(f, values.get(f.id), ctx, out, sheet, excel_row, cells, record)
+                add(
+                    "required-missing",
+                    E,
+                    sheet,
+                    excel_row,
+                    f,
+                    None,
+                    f"{cond}时，{f.label}必须填写",
+                    record,
+                )
+        for f in date_checks:
+            value = values.get(f.id)
+            if value is not None and value is not INVALID:
+                _check_period(f, value, ctx, out, sheet, excel_row, cells, record)
         for f in privacy:
             _check_privacy(f, values.get(f.id), out, sheet, excel_row, record)
-        for finding in _row_findings(sheet, values):
-            _add_finding(out, sheet, excel_row, finding, cells, record)
+        for rule in row_rules:
+            for finding in rule.check(values, labels):
+                _add_finding(out, sheet, excel_row, finding, cells, record)
         records.append(record)
     return table
 

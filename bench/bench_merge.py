@@ -1,0 +1,90 @@
+"""Benchmark: `xlhfjz merge` of N generated typical communities (18 sheets, 50–300 rows each).
+
+Compares, in the same run and each in a fresh process, the bare read of every file with the Rust
+reader (python-calamine, all sheets to Python values; sequential and with two processes) and the
+full merge (read, validate, score, write the summary). Prints seconds, peak memory (max RSS of
+the process and its workers) and the ratio to the bare read.
+
+    python bench/bench_merge.py [--communities 200] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_validate import OUT, measure  # noqa: E402
+
+BARE_READ = """
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+import python_calamine as pc
+
+def read(path):
+    wb = pc.CalamineWorkbook.from_path(path)
+    return sum(len(r) for n in wb.sheet_names for r in wb.get_sheet_by_name(n).to_python(skip_empty_area=False))
+
+files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.xlsx"))
+workers = int(sys.argv[2])
+if workers == 1:
+    print(sum(map(read, files)))
+else:
+    with ProcessPoolExecutor(workers) as pool:
+        print(sum(pool.map(read, files, chunksize=2)))
+"""
+
+
+def make_folder(n: int) -> Path:
+    """``n`` clean communities, each ledger with a random 50–300 rows (cached in bench/out)."""
+    from xlhfjz.sample import default_basic, generate_community
+    from xlhfjz.template import write_community_workbook
+
+    folder = OUT / f"street_{n}"
+    if folder.is_dir() and len(list(folder.glob("*.xlsx"))) == n:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    for k in range(n):
+        rng = random.Random(k)
+        code = f"370303{k + 1:06d}"
+        basic = default_basic(f"社区{k + 1}", code, households=rng.randint(500, 2500), grids=rng.randint(3, 8))
+        sample = generate_community(k, basic, scale=6)
+        for name, rows in sample.data.items():
+            if rows:
+                target = rng.randint(50, 300)
+                sample.data[name] = [list(rows[i % len(rows)]) for i in range(target)]
+        write_community_workbook(folder / f"{code}_社区{k + 1}.xlsx", basic=sample.basic, data=sample.data)
+    print(f"(generated {n} communities in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    return folder
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--communities", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    folder = make_folder(args.communities)
+    size = sum(p.stat().st_size for p in folder.glob("*.xlsx")) / 1e6
+    py = sys.executable
+    summary = OUT / "summary.xlsx"
+    runs = [
+        ("bare read, 1 process", [py, "-c", BARE_READ, str(folder), "1"]),
+        ("bare read, 2 processes", [py, "-c", BARE_READ, str(folder), "2"]),
+        ("xlhfjz merge", [py, "-m", "xlhfjz", "merge", str(folder), "-o", str(summary)]),
+    ]
+    results = [(what, *measure(cmd, args.repeat)) for what, cmd in runs]
+    base = results[0][1]
+    print(f"{'files':>6} {'MB':>6} {'what':<24} {'seconds':>8} {'peak MB':>8} {'ratio':>6}")
+    for what, seconds, peak in results:
+        print(f"{args.communities:>6} {size:>6.0f} {what:<24} {seconds:>8.1f} {peak / 1e6:>8.0f} {seconds / base:>6.2f}")
+    print(f"summary: {summary.stat().st_size / 1e6:.0f} MB")
+    print("targets: merge < 60 s, peak < 1 GB, ≤ 2× the bare read (ratio column: to the 1-process read)")
+
+
+if __name__ == "__main__":
+    main()
