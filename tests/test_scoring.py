@@ -786,10 +786,6 @@ def test_d2_responsibility_letter_coverage_and_internal(tmp_path: Path) -> None:
     assert "阳光花园" not in card.items["D2"].missing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: D2 below max (4/6) with no screened organisation says nothing is missing",
-)
 def test_d2_no_screened_organisations(tmp_path: Path) -> None:
     # orgs = 0 (only 出租房屋 screened) and valid letters → 2; two 网格员 letters, i = 2 ≥ G → 2;
     # total 4 < 6, so `missing` must say what full marks need (screen and sign organisations)

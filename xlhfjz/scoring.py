@@ -431,6 +431,7 @@ class _Scorer:
             for s in (
                 f"与 {_first(lacking)} 签订责任书或承诺书" if orgs and ext < 4 else "",
                 "登记签订的责任书" if not orgs and not letters else "",
+                "排查辖区单位，并与排查到的单位签订责任书或承诺书" if not orgs and letters else "",
                 f"网格员/楼长再签订 {self.G - i} 份" if i < self.G else "",
             )
             if s
