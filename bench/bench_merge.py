@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_validate import OUT, measure  # noqa: E402
+from bench_validate import OUT, measure
 
 BARE_READ = """
 import sys
@@ -52,13 +52,17 @@ def make_folder(n: int) -> Path:
     for k in range(n):
         rng = random.Random(k)
         code = f"370303{k + 1:06d}"
-        basic = default_basic(f"社区{k + 1}", code, households=rng.randint(500, 2500), grids=rng.randint(3, 8))
+        basic = default_basic(
+            f"社区{k + 1}", code, households=rng.randint(500, 2500), grids=rng.randint(3, 8)
+        )
         sample = generate_community(k, basic, scale=6)
         for name, rows in sample.data.items():
             if rows:
                 target = rng.randint(50, 300)
                 sample.data[name] = [list(rows[i % len(rows)]) for i in range(target)]
-        write_community_workbook(folder / f"{code}_社区{k + 1}.xlsx", basic=sample.basic, data=sample.data)
+        write_community_workbook(
+            folder / f"{code}_社区{k + 1}.xlsx", basic=sample.basic, data=sample.data
+        )
     print(f"(generated {n} communities in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
     return folder
 
@@ -81,9 +85,13 @@ def main() -> None:
     base = results[0][1]
     print(f"{'files':>6} {'MB':>6} {'what':<24} {'seconds':>8} {'peak MB':>8} {'ratio':>6}")
     for what, seconds, peak in results:
-        print(f"{args.communities:>6} {size:>6.0f} {what:<24} {seconds:>8.1f} {peak / 1e6:>8.0f} {seconds / base:>6.2f}")
+        print(
+            f"{args.communities:>6} {size:>6.0f} {what:<24} {seconds:>8.1f} {peak / 1e6:>8.0f} {seconds / base:>6.2f}"
+        )
     print(f"summary: {summary.stat().st_size / 1e6:.0f} MB")
-    print("targets: merge < 60 s, peak < 1 GB, ≤ 2× the bare read (ratio column: to the 1-process read)")
+    print(
+        "targets: merge < 60 s, peak < 1 GB, ≤ 2× the bare read (ratio column: to the 1-process read)"
+    )
 
 
 if __name__ == "__main__":

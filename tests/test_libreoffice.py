@@ -41,10 +41,19 @@ def test_summary_with_charts_renders(soffice: str, tmp_path: Path) -> None:
         sample = generate_community(k, default_basic(name, code), scale=0.5)
         if level:
             degrade(sample, level)
-        write_community_workbook(folder / f"{code}_{name}.xlsx", basic=sample.basic, data=sample.data)
+        write_community_workbook(
+            folder / f"{code}_{name}.xlsx", basic=sample.basic, data=sample.data
+        )
     summary = write_summary(tmp_path / "汇总.xlsx", merge_folder(folder, workers=1))
     text = pdf_text(soffice, summary, tmp_path)
-    for words in ("汇总看板", "各社区创建评分", "创建结果分布", "华侨城社区", "柳泉社区", "SHA-256"):
+    for words in (
+        "汇总看板",
+        "各社区创建评分",
+        "创建结果分布",
+        "华侨城社区",
+        "柳泉社区",
+        "SHA-256",
+    ):
         assert words in text.replace(" ", ""), words
 
 

@@ -335,7 +335,7 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from xlhfjz.merge import merge_folder
-    from xlhfjz.summary_writer import SummaryLocked, write_contacts, write_summary
+    from xlhfjz.summary_writer import SummaryWriteError, write_contacts, write_summary
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -347,7 +347,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     try:
         summary = write_summary(args.output, result)
         contacts = write_contacts(args.contacts, result) if args.contacts else None
-    except SummaryLocked as exc:
+    except SummaryWriteError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAIL
     if args.json:

@@ -117,16 +117,13 @@ def merge_folder(
     results = _run(files, office, workers, progress)
 
     by_code: dict[str, list[FileResult]] = {}
-    unreadable: list[FileResult] = []
     for res in results:
         name = _rel(res.path, root)
-        if not res.report.readable:
-            unreadable.append(res)
-            reason = res.report.issues[0].message if res.report.issues else "无法读取"
-            code = _code_from_name(name)
-            logs.append(
-                FileLog(name, res.size, res.sha256, "unreadable", reason, community_code=code)
-            )
+        refused = _not_a_ledger(res.report)
+        if refused is not None:
+            outcome, reason = refused
+            code = _code_from_name(name) if outcome == "unreadable" else None
+            logs.append(FileLog(name, res.size, res.sha256, outcome, reason, community_code=code))
             continue
         code = res.report.community_code or f"（无社区代码：{name}）"
         by_code.setdefault(code, []).append(res)
@@ -142,13 +139,17 @@ def merge_folder(
                       _rel(used.path, root), used.report, used.card)  # fmt: skip
         if older:
             files_text = "、".join(_rel(r.path, root) for r in group)
-            for _ in group:
-                c.extra_issues.append(Issue("duplicate-community", E, None, None, None, None, None,
-                                            f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
-                                            f"已使用报送日期最晚的“{c.file}”"))  # fmt: skip
+            for res in group:
+                message = (
+                    f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
+                    f"已使用报送日期最晚的“{c.file}”"
+                )
+                issue = Issue("duplicate-community", E, None, None, None, None, None, message)
+                c.extra_issues.append((_rel(res.path, root), issue))
         if roster and code not in roster:
-            c.extra_issues.append(Issue("unknown-community", W, None, None, None, None, None,
-                                        f"社区代码“{code}”不在街道的社区名单中，请核对"))  # fmt: skip
+            message = f"社区代码“{code}”不在街道的社区名单中，请核对"
+            issue = Issue("unknown-community", W, None, None, None, None, None, message)
+            c.extra_issues.append((c.file, issue))
         communities[code] = c
         for res in group:
             outcome = "merged" if res is used else "superseded"
@@ -162,20 +163,42 @@ def merge_folder(
         if code not in communities:
             status = UNREADABLE if code in unread_codes else NOT_SUBMITTED
             communities[code] = Community(code, name, status)
-    for log in logs:  # an unreadable file not on the list still shows in the status board
-        if log.outcome == "unreadable" and (log.community_code or log.file) not in communities:
-            key = log.community_code or log.file
-            if not roster:
+    if not roster:  # an unreadable file still shows in the status board
+        for log in logs:
+            if log.outcome == "unreadable" and (log.community_code or log.file) not in communities:
+                key = log.community_code or log.file
                 communities[key] = Community(log.community_code or "", "", UNREADABLE, log.file)
 
     ordered = sorted(communities.values(), key=lambda c: (c.code == "", c.code, c.file or ""))
-    listed = [c for c in ordered if c.code in roster] if roster else ordered
+    # N: the list, or (without one) every submitted community we could tell apart
+    listed = [c for c in ordered if c.code in roster] if roster else [c for c in ordered if c.code]
     logs.sort(key=lambda log: log.file)
     return MergeResult(str(root), ordered, logs, target(listed, office.parameters["target_ratio"]),
                        office, superseded)  # fmt: skip
 
 
 _MIN_DATE = dt.date.min
+
+
+#: Sheets that mark the office's own files (a summary or the office workbook left in the folder).
+_OFFICE_MARKS = {"汇总看板": "这是合并生成的汇总文件", "督导检查": "这是街道汇总工作簿"}
+
+
+def _not_a_ledger(report: Report) -> tuple[str, str] | None:
+    """(outcome, reason) for a file that is not a community ledger, else None."""
+    if not report.readable:
+        return "unreadable", report.issues[0].message if report.issues else "无法读取"
+    for sheet, what in _OFFICE_MARKS.items():
+        if sheet in report.sheet_names:
+            return "skipped", f"{what}，不是社区台账"
+    missing = report.missing_sheets
+    if "基本信息" in missing and len(missing) > len(report.tables) // 2:
+        return (
+            "unreadable",
+            f"不是社区台账模板（缺少“基本信息”等 {len(missing)} 张工作表），"
+            "请用 xlhfjz new 生成的模板填报后再提交",
+        )
+    return None
 
 
 def _rel(path: str, root: Path) -> str:

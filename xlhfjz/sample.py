@@ -13,6 +13,7 @@ from typing import Any
 
 from xlhfjz.cells import uscc_check_char
 from xlhfjz.schema import BY_ID, DOMAINS, LEDGERS, Sheet
+from xlhfjz.scoring import month_list
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹霞香月莺媛艳瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝丽阳"
@@ -163,7 +164,7 @@ def generate_community(
     basic = dict(basic or default_basic())
     g = _Gen(seed, basic)
     rng = g.rng
-    months = _months(g.start, g.as_of)
+    months = month_list(g.start, g.as_of)
     weeks = max(1, (g.as_of - g.start).days // 7 + 1)
 
     def n(base: int) -> int:
@@ -205,14 +206,7 @@ def generate_community(
     ]
 
     vol = BY_ID["volunteers"]
-    categories = (
-        "党员志愿者",
-        "楼长/单元长",
-        "居民志愿者",
-        "物业/商户人员",
-        "金融机构人员",
-        "退休干部",
-    )
+    categories = vol.field("category").choices[:-1]  # all but 其他
     data[vol.name] = [
         _row(
             vol,
@@ -472,14 +466,6 @@ def generate_community(
     data[prog.name] = rows
 
     return CommunitySample(basic, data)
-
-
-def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
-    out, (y, m) = [], (start.year, start.month)
-    while (y, m) <= (end.year, end.month):
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 #: The typical entry errors of a real office, planted by :func:`plant_typical_errors`:

@@ -129,6 +129,14 @@ def _int(fid: str, label: str, **kw: Any) -> Field:
     return Field(fid, label, "int", **kw)
 
 
+def _lead_ref(required: r.Condition, when: str) -> Field:
+    """关联线索编号: a reference to 线索.线索编号 (see REFERENCES)."""
+    return _text(
+        "lead_ref", "关联线索编号", None, required=required,
+        hint=f"{when}时必填，须为“线索”表中的线索编号",
+    )  # fmt: skip
+
+
 # ── 基本信息 ────────────────────────────────────────────────────────────────────────────────
 
 BASIC_INFO = Sheet(
@@ -216,6 +224,7 @@ LIAISON = Sheet(
             "办公电话",
             "phone",
             required=False,
+            personal=True,
             hint="带区号的固话，如 0533-1234567",
         ),
         _date("appointed", "确定日期", "by_end"),
@@ -343,7 +352,7 @@ CONTACT_CARDS = Sheet(
             "卡片内容",
             ("联络员电话", "网格员电话", "举报电话", "处非专班电话", "识别要点"),
         ),
-        _text("distributor", "发放人", 20),
+        _text("distributor", "发放人", 20, personal=True),
     ),
     row_rules=(r.Compare("cards", ">=", "households_reached", W, "发放张数应不少于覆盖户数"),),
     sheet_rules=(r.HouseholdsCap("households_reached"),),
@@ -496,13 +505,7 @@ SCREENINGS = Sheet(
             hint="风险等级为中、高时必填",
         ),
         _date("recheck", "复查日期", required=False),
-        _text(
-            "lead_ref",
-            "关联线索编号",
-            None,
-            required=r.Eq("action", "上报街道处非专班"),
-            hint="处置措施为“上报街道处非专班”时必填，须为“线索”表中的线索编号",
-        ),
+        _lead_ref(r.Eq("action", "上报街道处非专班"), "处置措施为“上报街道处非专班”"),
     ),
     row_rules=(
         r.SensitiveName("target_name", "sensitive_name", SENSITIVE_WORDS),
@@ -542,13 +545,7 @@ PATROLS = Sheet(
         ),
         _int("ads_removed", "清理涉嫌广告数", required=False),
         _choice("anomaly", "发现异常", YES_NO),
-        _text(
-            "lead_ref",
-            "关联线索编号",
-            None,
-            required=r.Eq("anomaly", "是"),
-            hint="发现异常时必填，须为“线索”表中的线索编号",
-        ),
+        _lead_ref(r.Eq("anomaly", "是"), "发现异常"),
     ),
 )
 
@@ -680,13 +677,7 @@ MONITORING_LOGS = Sheet(
             privacy_checked=True,
             hint="发现异常时必填",
         ),
-        _text(
-            "lead_ref",
-            "关联线索编号",
-            None,
-            required=r.Eq("result", "发现异常"),
-            hint="发现异常时必填，须为“线索”表中的线索编号",
-        ),
+        _lead_ref(r.Eq("result", "发现异常"), "发现异常"),
     ),
 )
 

@@ -18,9 +18,10 @@ from xlhfjz.issues import SEVERITY_ZH, Issue
 from xlhfjz.privacy import mask
 from xlhfjz.schema import BY_ID, LEDGERS, REMARK, Sheet
 from xlhfjz.scoring import GATES, ITEMS, VETOES, ScoreCard
-from xlhfjz.validate import Report
+from xlhfjz.validate import Report, personal_data_in
 
 PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
+REDACTED = "（含手机号或身份证号，已隐去，请查看社区台账）"
 NOT_SUBMITTED = "未提交"
 UNREADABLE = "无法读取"
 OUTCOME_ZH = {
@@ -63,8 +64,8 @@ class Community:
     file: str | None = None
     report: Report | None = None
     card: ScoreCard | None = None
-    extra_issues: list[Issue] = field(default_factory=list)
-    """Merge-level issues (duplicate-community, unknown-community)."""
+    extra_issues: list[tuple[str | None, Issue]] = field(default_factory=list)
+    """Merge-level issues (duplicate-community, unknown-community) with the file each names."""
 
     @property
     def total(self) -> float | None:
@@ -72,7 +73,12 @@ class Community:
 
     @property
     def issues(self) -> list[Issue]:
-        return [*self.extra_issues, *(self.report.issues if self.report else [])]
+        return [i for _, i in self.file_issues()]
+
+    def file_issues(self) -> list[tuple[str | None, Issue]]:
+        """Every issue with the file it belongs to (问题清单's 文件 column)."""
+        own = [(self.file, i) for i in self.report.issues] if self.report else []
+        return [*self.extra_issues, *own]
 
     @property
     def errors(self) -> int:
@@ -185,8 +191,8 @@ def safe_message(issue: Issue) -> str:
 def issue_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
     rows = []
     for c in communities:
-        for i in c.issues:
-            rows.append([c.code, c.name, c.file, i.sheet, i.row, i.column, SEVERITY_ZH[i.severity],
+        for file, i in c.file_issues():
+            rows.append([c.code, c.name, file, i.sheet, i.row, i.column, SEVERITY_ZH[i.severity],
                          i.code, safe_message(i)])  # fmt: skip
     return ISSUE_HEADER, rows
 
@@ -218,6 +224,8 @@ def ledger_table(
                     typed = rec.values.get(f.id)
                     if f.personal:
                         value = mask(f.type, value)
+                    elif f.privacy_checked and isinstance(typed, str) and personal_data_in(typed):
+                        value = REDACTED
                     elif f.type == "date" and isinstance(typed, dt.date):
                         value = typed
                     out.append(value)

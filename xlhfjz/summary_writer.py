@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz import __version__
@@ -54,17 +55,28 @@ OPTIONS: dict[str, Any] = {
 }
 
 
-class SummaryLocked(Exception):
-    """The summary file cannot be replaced (open in Excel)."""
+class SummaryWriteError(Exception):
+    """The output cannot be written; the message is one Chinese sentence for the user."""
+
+
+class SummaryLocked(SummaryWriteError):
+    """The summary file cannot be replaced (it is open in Excel)."""
 
 
 @contextmanager
 def _atomic(path: Path) -> Iterator[xlsxwriter.Workbook]:
+    if not path.parent.is_dir():
+        raise SummaryWriteError(f"输出文件夹“{path.parent}”不存在，请先创建或换一个位置")
     tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp.xlsx")
     wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
     try:
         yield wb
-        wb.close()
+        try:
+            wb.close()
+        except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
+            raise SummaryWriteError(
+                f"无法在“{path.parent}”写入文件（没有写权限或磁盘已满）"
+            ) from exc
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
@@ -176,8 +188,10 @@ def _write_dashboard(
         fmt.cell,
     )
 
-    submitted = [c for c in comms if c.status != NOT_SUBMITTED]
-    clean = [c for c in comms if c.report and c.errors == 0]
+    roster = result.office.roster_codes
+    counted = [c for c in comms if c.code in roster] if roster else comms
+    submitted = [c for c in counted if c.status != NOT_SUBMITTED]
+    clean = [c for c in counted if c.report and c.errors == 0]
     kpis = [
         ("名单社区数", t.n),
         ("已提交", len(submitted)),
@@ -337,4 +351,4 @@ def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
     return target
 
 
-__all__ = ["CONTACTS_FILE", "SummaryLocked", "write_contacts", "write_summary"]
+__all__ = ["CONTACTS_FILE", "SummaryLocked", "SummaryWriteError", "write_contacts", "write_summary"]

@@ -79,6 +79,12 @@ class Report:
     basic: dict[str, Any] = field(default_factory=dict)
     context: Context = field(default_factory=Context)
     template_version: str | None = None
+    sheet_names: list[str] = field(default_factory=list)
+    """Every sheet of the file, in file order."""
+
+    @property
+    def missing_sheets(self) -> list[str]:
+        return [t.sheet.name for t in self.tables.values() if not t.present]
 
     @property
     def community_code(self) -> str | None:
@@ -210,7 +216,7 @@ def _sheet_by_name(book: RawWorkbook, name: str) -> RawSheet | None:
 def validate_workbook(book: RawWorkbook) -> Report:
     """Validate a raw workbook against the schema; collects every issue, raises nothing."""
     out = Collector()
-    report = Report(path=book.path)
+    report = Report(path=book.path, sheet_names=list(book.sheets))
     report.template_version = _check_meta(book, out)
 
     basic_table, basic_raw = _validate_basic(book, out)
