@@ -21,7 +21,15 @@ from xlhfjz.api import validate_file
 from xlhfjz.issues import E, Issue, W
 from xlhfjz.office import OfficeData
 from xlhfjz.scoring import ScoreCard, score_report
-from xlhfjz.summary import NOT_SUBMITTED, UNREADABLE, Community, FileLog, Target, target
+from xlhfjz.summary import (
+    NOT_SUBMITTED,
+    UNREADABLE,
+    Community,
+    FileLog,
+    Target,
+    pack_tables,
+    target,
+)
 from xlhfjz.validate import Report
 
 EXTENSIONS = (".xlsx", ".xlsm")
@@ -99,6 +107,7 @@ def process_file(path: str, office: OfficeData) -> FileResult:
         card = score_report(
             report, office.inspections_for(report.community_code), office.parameters
         )
+        pack_tables(report)
     return FileResult(path, size, digest.hexdigest(), report, card)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import pickle
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from xlhfjz.issues import SEVERITY_ZH, Issue
 from xlhfjz.privacy import mask
 from xlhfjz.schema import BY_ID, LEDGERS, REMARK, Sheet
 from xlhfjz.scoring import GATES, ITEMS, VETOES, ScoreCard
-from xlhfjz.validate import Report, personal_data_in
+from xlhfjz.validate import Report, Table, personal_data_in
 
 PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
 REDACTED = "（含手机号或身份证号，已隐去，请查看社区台账）"
@@ -205,32 +207,68 @@ def merged_sheets() -> list[Sheet]:
     return [s for s in LEDGERS if not s.restricted]
 
 
+#: Merged sheets the contacts workbook reads with full values (never packed).
+CONTACT_SHEETS = ("liaison", "monitoring_points")
+
+
+def ledger_row_count(sheet: Sheet, communities: Sequence[Community]) -> int:
+    """How many rows :func:`ledger_table` yields."""
+    return sum(
+        c.report.tables[sheet.id].size
+        for c in communities
+        if c.report and sheet.id in c.report.tables
+    )
+
+
+def masked_rows(table: Table) -> list[list[Any]]:
+    """One table's rows as the summary shows them: masked cells, then 来源行 and 校验状态."""
+    fields = (*table.sheet.fields, REMARK)
+    out = []
+    for rec in table.records:
+        row = []
+        for f in fields:
+            value = rec.cells.get(f.id)
+            typed = rec.values.get(f.id)
+            if f.personal:
+                value = mask(f.type, value)
+            elif f.privacy_checked and isinstance(typed, str) and personal_data_in(typed):
+                value = REDACTED
+            elif f.type == "date" and isinstance(typed, dt.date):
+                value = typed
+            row.append(value)
+        row += [rec.row, "通过" if rec.valid else "有误"]
+        out.append(row)
+    return out
+
+
+def pack_tables(report: Report) -> None:
+    """Replace the merged sheets' records by their masked rows, compressed (merge workers do this
+    after scoring, so 200 communities' rows travel and wait cheaply)."""
+    for sheet in merged_sheets():
+        table = report.tables.get(sheet.id)
+        if table is None or sheet.id in CONTACT_SHEETS or not table.records:
+            continue
+        table.packed = zlib.compress(pickle.dumps(masked_rows(table), protocol=5), 1)
+        table.packed_count = len(table.records)
+        table.records = []
+
+
 def ledger_table(
     sheet: Sheet, communities: Sequence[Community]
 ) -> tuple[list[str], Iterable[list[Any]]]:
     """Every non-empty row of every used file, masked, with its provenance and 校验状态."""
-    fields = (*sheet.fields, REMARK)
-    header = [f.label for f in fields] + list(PROVENANCE)
+    header = [f.label for f in (*sheet.fields, REMARK)] + list(PROVENANCE)
 
     def rows() -> Iterable[list[Any]]:
         for c in communities:
             table = c.report.tables.get(sheet.id) if c.report else None
             if table is None:
                 continue
-            for rec in table.records:
-                out = []
-                for f in fields:
-                    value = rec.cells.get(f.id)
-                    typed = rec.values.get(f.id)
-                    if f.personal:
-                        value = mask(f.type, value)
-                    elif f.privacy_checked and isinstance(typed, str) and personal_data_in(typed):
-                        value = REDACTED
-                    elif f.type == "date" and isinstance(typed, dt.date):
-                        value = typed
-                    out.append(value)
-                out += [c.code, c.name, c.file, rec.row, "通过" if rec.valid else "有误"]
-                yield out
+            rows = (
+                pickle.loads(zlib.decompress(table.packed)) if table.packed else masked_rows(table)
+            )
+            for row in rows:
+                yield [*row[:-2], c.code, c.name, c.file, *row[-2:]]
 
     return header, rows()
 

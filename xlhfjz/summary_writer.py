@@ -24,6 +24,7 @@ from xlhfjz import __version__
 from xlhfjz.merge import MergeResult
 from xlhfjz.schema import BY_ID
 from xlhfjz.scoring import RESULTS
+from xlhfjz.sheetdata import BulkSheet, splice
 from xlhfjz.summary import (
     NOT_SUBMITTED,
     OUTCOME_ZH,
@@ -31,6 +32,7 @@ from xlhfjz.summary import (
     candidates,
     issue_table,
     lead_table,
+    ledger_row_count,
     ledger_table,
     log_table,
     merged_sheets,
@@ -64,25 +66,39 @@ class SummaryLocked(SummaryWriteError):
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[xlsxwriter.Workbook]:
+def _atomic(path: Path, bulk: dict[str, BulkSheet] | None = None) -> Iterator[xlsxwriter.Workbook]:
+    """An XlsxWriter workbook written to a temporary file and renamed over ``path`` when done.
+
+    ``bulk`` (zip part → rows), filled while the workbook is built, is streamed into those
+    sheets after XlsxWriter has closed the file (see :mod:`xlhfjz.sheetdata`).
+    """
     if not path.parent.is_dir():
         raise SummaryWriteError(f"输出文件夹“{path.parent}”不存在，请先创建或换一个位置")
-    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp.xlsx")
+    token = secrets.token_hex(6)
+    tmp = path.with_name(f".{path.stem}.{token}.tmp.xlsx")
+    spliced = path.with_name(f".{path.stem}.{token}.tmp2.xlsx")
     wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
+    date_format = wb.add_format({"num_format": OPTIONS["default_date_format"]})
+    wb.date_format = date_format  # type: ignore[attr-defined]
     try:
         yield wb
         try:
             wb.close()
+            final = tmp
+            if bulk:
+                splice(tmp, spliced, bulk, date_format.xf_index)
+                final = spliced
         except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
             raise SummaryWriteError(
                 f"无法在“{path.parent}”写入文件（没有写权限或磁盘已满）"
             ) from exc
         try:
-            os.replace(tmp, path)
+            os.replace(final, path)
         except PermissionError as exc:
             raise SummaryLocked(f"汇总文件正被占用，请先关闭：{path}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+        spliced.unlink(missing_ok=True)
 
 
 class _Formats:
@@ -107,7 +123,8 @@ class _Formats:
 def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     """Write the summary workbook of a merge; returns its path."""
     target = Path(path)
-    with _atomic(target) as wb:
+    bulk: dict[str, BulkSheet] = {}
+    with _atomic(target, bulk) as wb:
         wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         dash = wb.add_worksheet(DASHBOARD)
@@ -116,7 +133,15 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         )
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
         for sheet in merged_sheets():
-            _table_sheet(wb, sheet.name, *ledger_table(sheet, result.communities), fmt)
+            header, rows = ledger_table(sheet, result.communities)
+            count = ledger_row_count(sheet, result.communities)
+            ws = _table_sheet(wb, sheet.name, header, (), fmt, last_row=count)
+            for c, f in enumerate(sheet.fields):
+                if f.type == "date":
+                    ws.set_column(c, c, 12, wb.date_format)  # type: ignore[attr-defined]
+            # XlsxWriter names the parts after the order the sheets were added in
+            part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
+            bulk[part] = BulkSheet(rows, len(header), count)
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
@@ -132,7 +157,9 @@ def _table_sheet(
     rows: Iterable[Sequence[Any]],
     fmt: _Formats,
     widths: dict[int, int] | None = None,
+    last_row: int | None = None,
 ) -> Worksheet:
+    """A sheet with a header row, frozen and filtered; ``last_row`` when rows come later."""
     ws = wb.add_worksheet(name)
     ws.write_row(0, 0, header, fmt.header)
     ws.freeze_panes(1, 0)
@@ -142,7 +169,7 @@ def _table_sheet(
     n = 0
     for n, row in enumerate(rows, start=1):
         ws.write_row(n, 0, row)
-    ws.autofilter(0, 0, max(n, 1), len(header) - 1)
+    ws.autofilter(0, 0, max(last_row or n, 1), len(header) - 1)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)

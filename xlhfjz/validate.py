@@ -63,6 +63,14 @@ class Table:
     records: list[Record] = field(default_factory=list)
     key_rows: dict[str, int] = field(default_factory=dict)
     """Key–value sheets (基本信息): field id → the Excel row of its key."""
+    packed: bytes | None = None
+    """The merge's compact form of ``records`` (see :func:`xlhfjz.summary.pack_tables`)."""
+    packed_count: int = 0
+
+    @property
+    def size(self) -> int:
+        """Non-empty rows, packed or not."""
+        return self.packed_count if self.packed is not None else len(self.records)
 
     def valid_values(self) -> list[dict[str, Any]]:
         return [r.values for r in self.records if r.valid]
@@ -105,7 +113,7 @@ class Report:
     @property
     def rows(self) -> dict[str, int]:
         """Non-empty rows per ledger sheet name."""
-        return {t.sheet.name: len(t.records) for t in self.tables.values() if not t.sheet.key_value}
+        return {t.sheet.name: t.size for t in self.tables.values() if not t.sheet.key_value}
 
 
 def _text_or_none(value: Any) -> str | None:
