@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_validate import OUT, measure
+from bench_validate import OUT, measure, unique_copy
 
 BARE_READ = """
 import sys
@@ -59,7 +59,7 @@ def make_folder(n: int) -> Path:
         for name, rows in sample.data.items():
             if rows:
                 target = rng.randint(50, 300)
-                sample.data[name] = [list(rows[i % len(rows)]) for i in range(target)]
+                sample.data[name] = [unique_copy(name, rows, i) for i in range(target)]
         write_community_workbook(
             folder / f"{code}_社区{k + 1}.xlsx", basic=sample.basic, data=sample.data
         )

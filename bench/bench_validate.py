@@ -43,11 +43,30 @@ def make_workbook(rows: int) -> Path:
     sample = generate_community(7, scale=rows / 8)
     for name, data in sample.data.items():
         if data:
-            sample.data[name] = [list(data[i % len(data)]) for i in range(rows)]
+            sample.data[name] = [unique_copy(name, data, i) for i in range(rows)]
     t = time.perf_counter()
     write_community_workbook(path, basic=sample.basic, data=sample.data)
     print(f"(generated {path.name} in {time.perf_counter() - t:.1f} s)", file=sys.stderr)
     return path
+
+
+def unique_copy(sheet_name: str, rows: list[list], i: int) -> list:
+    """Row ``i`` of a sheet grown by repeating ``rows``; copies get distinct key values, so the
+    workbook stays clean (no duplicate-row issues) however large it grows."""
+    from xlhfjz.schema import BY_NAME
+
+    row = list(rows[i % len(rows)])
+    copy = i // len(rows)
+    if copy:
+        sheet = BY_NAME[sheet_name]
+        ids = [f.id for f in sheet.fields]
+        for key in sheet.keys:
+            k = ids.index(key.fields[-1])
+            if sheet.fields[k].type == "mobile":
+                row[k] = f"139{i:08d}"
+            elif isinstance(row[k], str):
+                row[k] = f"{row[k]}-{copy}"
+    return row
 
 
 def run(cmd: list[str]) -> tuple[float, int]:

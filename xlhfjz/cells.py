@@ -334,25 +334,24 @@ _PARSERS: dict[str, Callable[..., Any]] = {
 }
 
 
+def plain_parser(f: Field, *, grid_count: int | None = None, date1904: bool = False) -> Parser:
+    """The parser of one column (not memoised); call it only on non-blank cells."""
+    if f.type == "date":
+        return lambda value: parse_date(value, f, date1904)
+    if f.type == "month":
+        return lambda value: parse_month(value, f, date1904)
+    if f.type == "grid":
+        return lambda value: parse_grid(value, f, grid_count)
+    fn = _PARSERS[f.type]
+    return lambda value: fn(value, f)
+
+
 def parser_for(f: Field, *, grid_count: int | None = None, date1904: bool = False) -> Parser:
-    """The memoised parser of one column; call it only on non-blank cells."""
-    if f.type in ("date", "month"):
-        base = parse_date if f.type == "date" else parse_month
+    """The memoised parser of one column; call it only on non-blank cells.
 
-        def parse(value: Any) -> Any:
-            return base(value, f, date1904)
-
-    elif f.type == "grid":
-
-        def parse(value: Any) -> Any:
-            return parse_grid(value, f, grid_count)
-
-    else:
-        fn = _PARSERS[f.type]
-
-        def parse(value: Any) -> Any:
-            return fn(value, f)
-
+    Memoised per (type, value): ``1``, ``1.0`` and ``True`` are different keys.
+    """
+    parse = plain_parser(f, grid_count=grid_count, date1904=date1904)
     cache: dict[tuple[type, Any], Any] = {}
 
     def cached(value: Any) -> Any:

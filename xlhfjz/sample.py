@@ -239,7 +239,7 @@ def generate_community(
     for i in range(n(7)):
         forms = rng.sample(FORMS, rng.randint(2, 4))
         audience = rng.randint(40, 320)
-        rows.append(_row(pub, activity_date=g.spread(i, n(7)), theme=THEMES[i % len(THEMES)],
+        rows.append(_row(pub, activity_date=g.spread(i, n(7)), theme=THEMES[i % len(THEMES)] + (f"（第{i // len(THEMES) + 1}轮）" if i >= len(THEMES) else ""),
                          location=f"{short}{('社区广场', '党群服务中心', '第一小学', '老年活动中心', '企业车间')[i % 5]}",
                          venue=venues[i % len(venues)], forms="、".join(forms),
                          typical_case="是" if i % 2 == 0 else "否", staff_count=rng.randint(3, 9),
@@ -449,7 +449,7 @@ def generate_community(
             established=founded + dt.timedelta(days=i % 60),
             form=("正式文件", "上墙制度", "协作协议", "正式文件")[i % 4],
             partners="车站派出所、市场监管所" if kinds[i % 4] == "区域协作" else None,
-            last_exercised=g.day(founded + dt.timedelta(days=30)),
+            last_exercised=g.day(founded + dt.timedelta(days=60)),
         )
         for i in range(n(4))
     ]

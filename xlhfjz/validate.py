@@ -11,12 +11,13 @@ rules, then keys and cross-sheet references, then — on the rows left valid —
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlhfjz.cells import Bad, half_width, parser_for
+from xlhfjz.cells import Bad, half_width, parser_for, plain_parser
 from xlhfjz.issues import CODES, E, Issue, W, display
 from xlhfjz.rawbook import RawSheet, RawWorkbook
 from xlhfjz.rules import INVALID, Context, Finding
@@ -164,6 +165,7 @@ def valid_id_number(text: str) -> bool:
     return "10X98765432"[total % 11] == text[17].upper()
 
 
+@functools.lru_cache(maxsize=4096)
 def personal_data_in(text: str) -> str | None:
     """What personal data a free text holds ("手机号码" / "身份证号码"), if any."""
     flat = half_width(text).replace(" ", "").replace("-", "")
@@ -387,20 +389,19 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
 
     ledger_fields = [(f, columns[f.id]) for f in fields if f.id in columns]
     plan = [
-        (
-            f,
-            f.id,
-            c,
-            parser_for(f, grid_count=ctx.grid_count, date1904=book.date1904),
-            f.required is True,
-        )
+        (f, f.id, c, plain_parser(f, grid_count=ctx.grid_count, date1904=book.date1904), {},
+         f.required is True)
         for f, c in ledger_fields
-    ]
+    ]  # fmt: skip
     conditional = [f for f, _ in ledger_fields if f.required not in (True, False)]
     missing_required = [f.id for f in sheet.fields if f.id not in columns and f.required is True]
+    bounds = _date_bounds(ctx)
     date_checks = [
-        f for f, _ in ledger_fields if f.type in ("date", "month") and f.date_rule != "any"
+        (f, bounds[f.date_rule])
+        for f, _ in ledger_fields
+        if f.type == "date" and f.date_rule != "any"
     ]
+    month_checks = [f for f, _ in ledger_fields if f.type == "month"]
     privacy = [f for f, _ in ledger_fields if f.privacy_checked]
     row_rules = sheet.row_rules
     labels = _labels(sheet)
@@ -408,6 +409,7 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
     first_col = raw.first_col
     records = table.records
     add = out.add
+    miss = _MISS
 
     for i in range(header + 1, len(raw.rows)):
         row = raw.rows[i]
@@ -415,7 +417,7 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
         for c in content_cols:
             if c < width:
                 v = row[c]
-                if v is not None and v != "" and (type(v) is not str or v.strip()):
+                if v is not None and v != "" and (v.__class__ is not str or v.strip()):
                     break
         else:
             continue  # an empty row (or one with only a 序号)
@@ -423,9 +425,10 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
         values: dict[str, Any] = {}
         cells: dict[str, Any] = {}
         record = Record(excel_row, values, cells)
-        for f, fid, c, parse, required in plan:
+        for f, fid, c, parse, cache, required in plan:
             v = row[c] if c < width else None
-            if v is None or v == "" or (type(v) is str and not v.strip()):
+            kind = v.__class__
+            if v is None or (kind is str and not v.strip()):
                 values[fid] = None
                 cells[fid] = None
                 if required:
@@ -441,8 +444,11 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
                     )
                 continue
             cells[fid] = v
-            result = parse(v)
-            if type(result) is Bad:
+            key = (kind, v)
+            result = cache.get(key, miss)
+            if result is miss:
+                result = cache[key] = parse(v)
+            if result.__class__ is Bad:
                 add(
                     result.code,
                     CODES[result.code] or E,
@@ -472,8 +478,16 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
                     f"{cond}时，{f.label}必须填写",
                     record,
                 )
-        for f in date_checks:
-            value = values.get(f.id)
+        for f, (low, high) in date_checks:
+            value = values[f.id]
+            if (
+                value is not None
+                and value is not INVALID
+                and not ((low is None or value >= low) and (high is None or value <= high))
+            ):
+                _check_period(f, value, ctx, out, sheet, excel_row, cells, record)
+        for f in month_checks:
+            value = values[f.id]
             if value is not None and value is not INVALID:
                 _check_period(f, value, ctx, out, sheet, excel_row, cells, record)
         for f in privacy:
@@ -483,6 +497,20 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
                 _add_finding(out, sheet, excel_row, finding, cells, record)
         records.append(record)
     return table
+
+
+_MISS = object()
+
+
+def _date_bounds(ctx: Context) -> dict[str, tuple[Any, Any]]:
+    """Per date rule, the (lowest, highest) date that needs no further check (None = open)."""
+    start, end, report, as_of = ctx.period_start, ctx.period_end, ctx.report_date, ctx.as_of
+    ends = [d for d in (end, report) if d is not None]
+    return {
+        "in_period": (start if as_of else None, as_of),
+        "by_end": (None, min(ends) if ends else None),
+        "by_report": (None, report),
+    }
 
 
 def _required_message(f: Field) -> str:

@@ -22,6 +22,7 @@ exported; a ``.cls`` export converted by :func:`class_stream_source`).
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import re
 import struct
 import uuid
@@ -38,8 +39,18 @@ __all__ = [
     "xlwings_modules",
 ]
 
-#: The folder of the workbook macros (``macros/*.bas``, ASCII, CRLF), beside the package.
-MACROS_DIR = Path(__file__).resolve().parent.parent / "macros"
+
+def _macros_dir() -> Path:
+    """``macros/*.bas`` (ASCII, CRLF): beside the package in a checkout, ``xlhfjz.macros`` when
+    installed (pyproject maps the folder into the package)."""
+    checkout = Path(__file__).resolve().parent.parent / "macros"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(importlib.resources.files("xlhfjz.macros")))
+
+
+#: The folder of the workbook macros.
+MACROS_DIR = _macros_dir()
 
 MODULE_KINDS = ("module", "class")
 
