@@ -400,14 +400,13 @@ def _pad(text: str, width: int) -> str:
 
 def format_dashboard(result: Any) -> str:
     """The dashboard for the terminal: target, results, every community, nearest candidates."""
-    from xlhfjz.summary import candidates, shortfall_text
-    from xlhfjz.summary_writer import _status_counts
+    from xlhfjz.summary import candidates, shortfall_text, status_counts
 
     t = result.target
     street = result.office.settings.get("street") or ""
     lines = [f"━━ {street}创建“无非法集资社区（村居）”汇总看板 ━━"]
     lines.append(f"创建成功 {t.sentence()}")
-    counts = "  ".join(f"{k} {n}" for k, n in _status_counts(result) if n)
+    counts = "  ".join(f"{k} {n}" for k, n in status_counts(result.communities) if n)
     lines.append(f"结果分布：{counts}")
     lines.append("")
     lines.append(

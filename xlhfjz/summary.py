@@ -19,7 +19,7 @@ from typing import Any
 from xlhfjz.issues import SEVERITY_ZH, Issue
 from xlhfjz.privacy import mask
 from xlhfjz.schema import BY_ID, LEDGERS, REMARK, Sheet
-from xlhfjz.scoring import GATES, ITEMS, VETOES, ScoreCard
+from xlhfjz.scoring import GATES, ITEMS, RESULTS, VETOES, ScoreCard
 from xlhfjz.validate import Report, Table, personal_data_in
 
 PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
@@ -136,6 +136,14 @@ def target(communities: Sequence[Community], ratio: float) -> Target:
     n = len(communities)
     passed = sum(c.passed for c in communities)
     return Target(n, passed, math.ceil(ratio * n - 1e-9), ratio)
+
+
+def status_counts(communities: Sequence[Community]) -> list[tuple[str, int]]:
+    """How many communities have each result (every result listed, zeros included)."""
+    counts = dict.fromkeys([*RESULTS, UNREADABLE, NOT_SUBMITTED], 0)
+    for c in communities:
+        counts[c.status] = counts.get(c.status, 0) + 1
+    return list(counts.items())
 
 
 def candidates(communities: Sequence[Community]) -> list[Community]:

@@ -23,12 +23,10 @@ from xlsxwriter.worksheet import Worksheet
 from xlhfjz import __version__
 from xlhfjz.merge import MergeResult
 from xlhfjz.schema import BY_ID
-from xlhfjz.scoring import RESULTS
 from xlhfjz.sheetdata import BulkSheet, splice
 from xlhfjz.summary import (
     NOT_SUBMITTED,
     OUTCOME_ZH,
-    UNREADABLE,
     candidates,
     issue_table,
     lead_table,
@@ -39,6 +37,7 @@ from xlhfjz.summary import (
     person_table,
     score_table,
     shortfall_text,
+    status_counts,
 )
 
 DASHBOARD = "汇总看板"
@@ -188,14 +187,6 @@ def _write_log(wb: xlsxwriter.Workbook, result: MergeResult, fmt: _Formats) -> N
     ws.write_string(last + 2, 1, result.folder, fmt.value)
 
 
-def _status_counts(result: MergeResult) -> list[tuple[str, int]]:
-    order = [*RESULTS, UNREADABLE, NOT_SUBMITTED]
-    counts = {k: 0 for k in order}
-    for c in result.communities:
-        counts[c.status] = counts.get(c.status, 0) + 1
-    return list(counts.items())
-
-
 def _write_dashboard(
     wb: xlsxwriter.Workbook, ws: Worksheet, result: MergeResult, fmt: _Formats
 ) -> None:
@@ -237,7 +228,7 @@ def _write_dashboard(
 
     row += 2
     ws.write_string(row, 0, "结果分布", fmt.h2)
-    counts = _status_counts(result)
+    counts = status_counts(result.communities)
     first_count = row + 1
     for k, (label, n) in enumerate(counts):
         ws.write_string(first_count + k, 0, label, fmt.key)
