@@ -12,7 +12,7 @@ import math
 import pickle
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,22 @@ def target(communities: Sequence[Community], ratio: float) -> Target:
     n = len(communities)
     passed = sum(c.passed for c in communities)
     return Target(n, passed, math.ceil(ratio * n - 1e-9), ratio)
+
+
+def progress_figures(
+    communities: Sequence[Community], tgt: Target, roster: Mapping[str, str]
+) -> list[tuple[str, int]]:
+    """The dashboard's 总体进度: on the list, submitted, 校验通过, 创建成功, the target.
+
+    With a 社区名单, only listed communities count (an unknown code is not progress)."""
+    counted = [c for c in communities if c.code in roster] if roster else list(communities)
+    return [
+        ("名单社区数", tgt.n),
+        ("已提交", sum(c.status != NOT_SUBMITTED for c in counted)),
+        ("校验通过（无错误）", sum(bool(c.report) and c.errors == 0 for c in counted)),
+        ("创建成功", tgt.passed),
+        ("目标（至少）", tgt.required),
+    ]
 
 
 def status_counts(communities: Sequence[Community]) -> list[tuple[str, int]]:

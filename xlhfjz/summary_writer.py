@@ -25,7 +25,6 @@ from xlhfjz.merge import MergeResult
 from xlhfjz.schema import BY_ID
 from xlhfjz.sheetdata import BulkSheet, splice
 from xlhfjz.summary import (
-    NOT_SUBMITTED,
     OUTCOME_ZH,
     candidates,
     issue_table,
@@ -35,6 +34,7 @@ from xlhfjz.summary import (
     log_table,
     merged_sheets,
     person_table,
+    progress_figures,
     score_table,
     shortfall_text,
     status_counts,
@@ -206,17 +206,7 @@ def _write_dashboard(
         fmt.cell,
     )
 
-    roster = result.office.roster_codes
-    counted = [c for c in comms if c.code in roster] if roster else comms
-    submitted = [c for c in counted if c.status != NOT_SUBMITTED]
-    clean = [c for c in counted if c.report and c.errors == 0]
-    kpis = [
-        ("名单社区数", t.n),
-        ("已提交", len(submitted)),
-        ("校验通过（无错误）", len(clean)),
-        ("创建成功", t.passed),
-        ("目标（至少）", t.required),
-    ]
+    kpis = progress_figures(comms, t, result.office.roster_codes)
     ws.write_string(3, 0, "总体进度", fmt.h2)
     for k, (label, value) in enumerate(kpis):
         ws.write_string(4 + k, 0, label, fmt.key)
