@@ -222,12 +222,14 @@ def test_cli_office_writes_the_workbook(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     path = Path(proc.stdout.strip())
     assert path.is_file() and path.parent == out
+    assert path.name == "街道汇总.xlsm"  # with the 【合并汇总】 button by default (cli.md)
     assert load_workbook(path).sheetnames == [
         "使用说明",
         "设置",
         "社区名单",
         "督导检查",
         "评分参数",
+        "xlwings.conf",
     ]
 
 

@@ -16,19 +16,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlhfjz.schema import BASIC_INFO, LEDGERS, SHEETS, TEMPLATE_VERSION, schema_hash
 from xlhfjz.template import (
     CommunityInfo,
-    build_templates,
     input_message,
     validation,
     write_community_workbook,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-COMMITTED = REPO / "templates" / "community.xlsx"
-
 SHEET_NAMES = [
     "使用说明", "基本信息", "组织机构", "联络员", "志愿者", "网格力量", "宣传活动", "联系卡",
     "公开信", "责任书", "培训", "风险排查", "巡查", "线索", "重点人员", "监测点", "监测记录",
-    "防控机制", "进度报送", "_meta",
+    "防控机制", "进度报送", "_meta", "_marks",
 ]  # fmt: skip
 
 
@@ -67,7 +63,7 @@ def validations_of(ws: Worksheet, letter: str) -> list:
 
 def test_sheet_names_and_order(book: openpyxl.Workbook) -> None:
     assert book.sheetnames == SHEET_NAMES
-    assert book.sheetnames[1:-1] == [s.name for s in SHEETS]
+    assert book.sheetnames[1:-2] == [s.name for s in SHEETS]
 
 
 def test_meta_sheet_is_hidden_and_holds_version_and_hash(book: openpyxl.Workbook) -> None:
@@ -76,7 +72,26 @@ def test_meta_sheet_is_hidden_and_holds_version_and_hash(book: openpyxl.Workbook
     rows = {r[0]: r[1] for r in meta.iter_rows(values_only=True)}
     assert rows["template_version"] == TEMPLATE_VERSION == "1.0"
     assert rows["schema_hash"] == schema_hash()
-    assert all(book[n].sheet_state == "visible" for n in SHEET_NAMES[:-1])
+    assert all(book[n].sheet_state == "visible" for n in SHEET_NAMES[:-2])
+
+
+def test_marks_sheet_is_hidden_unprotected_with_its_header(book: openpyxl.Workbook) -> None:
+    """The Excel buttons keep their marks' addresses there (also in the .xlsx: remote mode can
+    add a sheet but not hide it)."""
+    marks = book["_marks"]
+    assert marks.sheet_state == "hidden"
+    assert not marks.protection.sheet  # the buttons write to it
+    assert list(marks.iter_rows(values_only=True)) == [("工作表", "地址")]
+
+
+def test_xlsx_has_no_macros_buttons_or_xlwings_conf(template: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(template) as z:
+        names = z.namelist()
+    assert "xl/vbaProject.bin" not in names
+    assert not [n for n in names if n.endswith(".vml")]
+    assert "xlwings.conf" not in openpyxl.load_workbook(template).sheetnames
 
 
 def test_volunteers_header_is_serial_labels_and_remark(book: openpyxl.Workbook) -> None:
@@ -351,15 +366,6 @@ def test_writing_twice_gives_identical_bytes(tmp_path: Path) -> None:
     a = write_community_workbook(tmp_path / "a.xlsx", info, data).read_bytes()
     b = write_community_workbook(tmp_path / "b.xlsx", info, data).read_bytes()
     assert a == b
-
-
-def test_committed_template_is_fresh(tmp_path: Path) -> None:
-    (fresh,) = build_templates(tmp_path)
-    assert fresh == tmp_path / "templates" / "community.xlsx"
-    assert COMMITTED.exists(), "run `python -m xlhfjz.template` to build templates/"
-    assert COMMITTED.read_bytes() == fresh.read_bytes(), (
-        "templates/community.xlsx is stale: run `python -m xlhfjz.template` to regenerate it"
-    )
 
 
 def test_a_filled_sample_validates_without_issues(tmp_path: Path) -> None:

@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--end", type=_date_arg, help="创建截止日期，如 2020-12-31")
     new.add_argument("--households", type=_positive_int, help="辖区户数")
     new.add_argument("--grids", type=_positive_int, help="网格数")
-    new.add_argument("--xlsx", action="store_true", help="生成不带宏的 .xlsx（目前只提供 .xlsx）")
+    new.add_argument(
+        "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
+    )
     new.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
 
     val = sub.add_parser("validate", help="校验台账文件")
@@ -77,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     off = sub.add_parser("office", help="生成街道汇总工作簿（设置、社区名单、督导检查、评分参数）")
     off.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
-    off.add_argument("--xlsx", action="store_true", help="生成不带宏的 .xlsx（目前只提供 .xlsx）")
+    off.add_argument(
+        "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
+    )
 
     mg = sub.add_parser("merge", help="合并文件夹中各社区台账，生成街道汇总")
     mg.add_argument("folder", metavar="DIR", help="存放各社区台账的文件夹")
@@ -159,10 +163,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     )  # fmt: skip
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    path = write_community_workbook(out / f"{code}_{name}.xlsx", info)
-    print(path)
-    if not args.xlsx:
-        print("提示：带按钮的 .xlsm 版本尚未提供，已生成不带宏的 .xlsx", file=sys.stderr)
+    suffix = ".xlsx" if args.xlsx else ".xlsm"
+    print(write_community_workbook(out / f"{code}_{name}{suffix}", info))
     return EXIT_OK
 
 
@@ -316,7 +318,7 @@ def cmd_office(args: argparse.Namespace) -> int:
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    print(write_office_workbook(out / "街道汇总.xlsx"))
+    print(write_office_workbook(out / ("街道汇总.xlsx" if args.xlsx else "街道汇总.xlsm")))
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
 """The office workbook (office.md): 使用说明, 设置, 社区名单, 督导检查, 评分参数 — from the schema.
 
 Uses the community template's layout helpers, so the office sheets look and validate the same
-(dropdowns, date formats, protected headers).
+(dropdowns, date formats, protected headers). A ``.xlsm`` path gives the macro-enabled workbook
+(excel.md): the same sheets, the VBA project, the hidden ``xlwings.conf`` and the 【合并汇总】
+button on 使用说明 (:func:`xlhfjz.template.add_macros`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,22 @@ from typing import Any
 from xlhfjz.office import SETTINGS_PARAMETERS
 from xlhfjz.schema import GUIDE_SHEET, INSPECTIONS, OFFICE_SETTINGS, PARAMETERS_SHEET, ROSTER, Sheet
 from xlhfjz.scoring import PARAMETERS
-from xlhfjz.template import PROTECTION, _Styles, _write_basic, _write_ledger, atomic_workbook
+from xlhfjz.template import (
+    BUTTON_HEIGHT,
+    BUTTONS,
+    CREATED,
+    PROTECTION,
+    _height,
+    _print_setup,
+    _row_pixels,
+    _Styles,
+    _write_basic,
+    _write_ledger,
+    add_macros,
+    atomic_workbook,
+    insert_button,
+    macros_for,
+)
 
 SUMMARY_SHEETS_NOTE = "汇总看板、社区评分、问题清单、各台账合并表、线索统计、重点人员统计、合并日志"
 
@@ -28,14 +45,25 @@ def write_office_workbook(
     settings: Mapping[str, Any] | None = None,
     roster: Sequence[Mapping[str, Any]] = (),
     inspections: Sequence[Mapping[str, Any]] = (),
+    *,
+    macros: bool | None = None,
+    vba_modules: Sequence[tuple[str, str, str]] | None = None,
 ) -> Path:
-    """Write the office workbook, optionally pre-filled (field id → value records)."""
+    """Write the office workbook, optionally pre-filled (field id → value records).
+
+    ``macros`` (default: whether ``path`` ends in ``.xlsm``) adds the VBA project, the
+    【合并汇总】 button and ``xlwings.conf``; ``vba_modules`` replaces the project's modules (tests).
+    """
     target = Path(path)
+    with_macros = macros_for(target, macros)
     with atomic_workbook(target) as wb:
-        wb.set_properties({"title": "街道汇总工作簿", "subject": "创建“无非法集资社区（村居）”"})
+        wb.set_properties({
+            "title": "街道汇总工作簿", "subject": "创建“无非法集资社区（村居）”",
+            "author": "xlhfjz", "created": CREATED,
+        })  # fmt: skip
         styles = _Styles(wb)
         guide = wb.add_worksheet(GUIDE_SHEET)
-        _write_guide(guide, styles)
+        _write_guide(guide, styles, macros=with_macros)
         _write_basic(
             wb.add_worksheet(OFFICE_SETTINGS.name), styles, dict(settings or {}), OFFICE_SETTINGS
         )
@@ -45,6 +73,8 @@ def write_office_workbook(
         )
         _write_parameters(wb.add_worksheet(PARAMETERS_SHEET), styles)
         guide.activate()
+        if with_macros:
+            add_macros(wb, vba_modules)
     return target
 
 
@@ -68,8 +98,26 @@ def _write_parameters(ws: Any, styles: _Styles) -> None:
     ws.protect("", PROTECTION)
 
 
-def _write_guide(ws: Any, styles: _Styles) -> None:
-    ws.set_column(0, 0, 100)
+#: 0-based row of the office 使用说明 that holds the 【合并汇总】 button (.xlsm).
+OFFICE_BUTTON_ROW = 1
+
+
+#: Width of the office 使用说明's one column: narrow enough that a printed A4 page holds it.
+_GUIDE_WIDTH = 76
+
+
+def _write_guide(ws: Any, styles: _Styles, *, macros: bool = False) -> None:
+    ws.set_column(0, 0, _GUIDE_WIDTH)
+    if macros:
+        merge = (
+            "5. 合并：点上方【合并汇总】按钮，读取“设置”中“台账文件夹”里的各社区台账，校验、评分后把"
+            f"汇总表（{SUMMARY_SHEETS_NOTE}）写入本工作簿。打开文件时请点“启用内容”。"
+        )
+    else:
+        merge = (
+            "5. 合并：在命令行运行  xlhfjz merge 台账文件夹 --office 本文件 -o 汇总.xlsx  。"
+            f"汇总文件包含：{SUMMARY_SHEETS_NOTE}。"
+        )
     lines = [
         ("创建“无非法集资社区（村居）”街道汇总工作簿", styles.title_big),
         ("", styles.para),
@@ -89,11 +137,7 @@ def _write_guide(ws: Any, styles: _Styles) -> None:
             styles.para,
         ),
         ("4. “评分参数”：评分细则中可调整的数值，改动后重新合并即生效。", styles.para),
-        (
-            "5. 合并：在命令行运行  xlhfjz merge 台账文件夹 --office 本文件 -o 汇总.xlsx  。"
-            f"汇总文件包含：{SUMMARY_SHEETS_NOTE}。",
-            styles.para,
-        ),
+        (merge, styles.para),
         (
             "6. 汇总中的姓名、电话已脱敏（张某某、138****1234）；线索和重点人员只统计数量。需要完整联系电话时，"
             "加  --contacts 联络员通讯录.xlsx  另行生成，请妥善保管。",
@@ -102,6 +146,11 @@ def _write_guide(ws: Any, styles: _Styles) -> None:
     ]
     for r, (text, fmt) in enumerate(lines):
         ws.write_string(r, 0, text, fmt)
-        ws.set_row(r, 36 if r else 30)
+        ws.set_row(r, _height(text, _GUIDE_WIDTH) + 6 if r else 30)
+    if macros:
+        ws.set_row(OFFICE_BUTTON_ROW, 40)
+        y = (_row_pixels(40) - BUTTON_HEIGHT) // 2
+        insert_button(ws, OFFICE_BUTTON_ROW, BUTTONS["merge"], x=8, y=y)
     ws.hide_gridlines(2)
     ws.protect("", PROTECTION)
+    _print_setup(ws, landscape=False)

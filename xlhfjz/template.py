@@ -1,31 +1,41 @@
 """The community workbook (ledgers.md "Conventions"), written from the schema with XlsxWriter.
 
 Sheets: ``使用说明`` (how to fill, one row per sheet), ``基本信息`` (key–value), the 17 ledgers in
-schema order, then the hidden ``_meta``. A ledger sheet has its title and one-line hint in row 1,
+schema order, then the hidden ``_meta`` and ``_marks`` (where the Excel buttons keep the addresses
+of the colour marks they made). A ledger sheet has its title and one-line hint in row 1,
 the header labels in row 2 (required columns marked by the header fill, never by a ``*``) and data
 from row 3, with dropdowns, input hints, text/date formats and sheet protection that locks only
 the two top rows.
 
 Every sheet name, label, choice and hint comes from :mod:`xlhfjz.schema`; the only Chinese written
 here is sheet-independent UI text. The same inputs always give the same bytes (fixed document
-dates; XlsxWriter fixes the zip timestamps), and files are replaced atomically.
+dates; XlsxWriter fixes the zip timestamps; the VBA project is compiled deterministically), and
+files are replaced atomically.
 
-Regenerate the committed template with ``python -m xlhfjz.template``.
+A ``.xlsm`` path gives the macro-enabled workbook (excel.md): the same sheets, plus the VBA project
+compiled from ``macros/*.bas`` and xlwings' standalone module (:mod:`xlhfjz.vba`), Form Control
+buttons bound to its macros, and a hidden ``xlwings.conf`` sheet (:data:`XLWINGS_CONFIG`).
+
+Regenerate the committed templates (``templates/*.xlsx``) and workbooks (``workbook/*.xlsm``) with
+``python -m xlhfjz.template``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import numbers
 import os
+import re
 import secrets
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -44,16 +54,26 @@ from xlhfjz.schema import (
     Sheet,
     schema_hash,
 )
+from xlhfjz.vba import build_vba_project, project_modules
 
 __all__ = [
+    "BUTTONS",
+    "CONFIG_SHEET",
     "DATA_FIRST_ROW",
     "GUIDE_BUTTON_ROW",
+    "MARKS_HEADER",
+    "MARKS_SHEET",
     "VALIDATION_LAST_ROW",
     "WORKBOOK_OPTIONS",
+    "XLWINGS_CONFIG",
+    "Button",
     "CommunityInfo",
     "add_community_sheets",
+    "add_macros",
     "atomic_workbook",
     "build_templates",
+    "build_workbooks",
+    "macros_for",
     "write_community_workbook",
 ]
 
@@ -69,10 +89,68 @@ CREATED = dt.datetime(2020, 1, 1)
 DATA_FIRST_ROW = 2
 #: 0-based last row covered by the column validations: the whole sheet (Excel row 1,048,576).
 VALIDATION_LAST_ROW = 1_048_575
-#: 0-based row of 使用说明 kept free for the 【校验台账】【计算评分】【清除标记】 buttons.
+#: 0-based row of 使用说明 where the buttons start in the .xlsm: 【校验台账】 there, 【计算评分】 and
+#: 【清除标记】 in the two rows below, each beside what it does.
 GUIDE_BUTTON_ROW = 2
-#: The relative path of the committed empty template.
+#: The relative paths of the committed macro-free templates and ready-made macro workbooks.
 TEMPLATE_PATH = Path("templates") / "community.xlsx"
+OFFICE_TEMPLATE_PATH = Path("templates") / "office.xlsx"
+WORKBOOK_PATH = Path("workbook") / "community.xlsm"
+OFFICE_WORKBOOK_PATH = Path("workbook") / "office.xlsm"
+#: How to regenerate them (quoted by the staleness test).
+REGENERATE = "python -m xlhfjz.template"
+
+#: Hidden sheet where the Excel buttons keep the addresses of the marks they coloured (one row per
+#: mark under this header), so that the next validation clears only its own marks. It is in the
+#: .xlsx too, so that the same button functions can serve a macro-free workbook (remote mode), which
+#: cannot hide a sheet it adds.
+MARKS_SHEET = "_marks"
+MARKS_HEADER = ("工作表", "地址")
+
+#: xlwings' workbook configuration sheet (read by its VBA ``GetConfig`` and by ``Book.caller()``):
+#: keys from A1 down in column A, values in column B, no header row, no blank row in between.
+CONFIG_SHEET = "xlwings.conf"
+#: The keys written to it. A key on this sheet overrides the user's own xlwings config
+#: (``%USERPROFILE%\.xlwings\xlwings.conf``, written by ``xlwings config create``), so only keys
+#: that must hold for every PC are set, and never with an empty value:
+#:
+#: - ``ADD_WORKBOOK_TO_PYTHONPATH = False``: Python imports the *installed* ``xlhfjz``, never code
+#:   lying next to the workbook (a folder of community workbooks is not a code folder: a stray
+#:   ``xlhfjz/`` or ``xlwings.py`` there would be imported instead), and xlwings does not have to
+#:   map a OneDrive/SharePoint URL of the workbook to a local folder, which fails on unsynced PCs.
+#:
+#: The interpreter is left to xlwings: ``python`` on the PATH, or ``INTERPRETER_WIN`` of the user
+#: config (``xlwings config create`` writes it), because no single path is right on every PC and a
+#: sheet value would shadow that setting.
+XLWINGS_CONFIG: dict[str, str] = {"ADD_WORKBOOK_TO_PYTHONPATH": "False"}
+
+#: The workbook's VBA code name; worksheets get ``Sheet1``, ``Sheet2``, … in tab order (as Excel).
+WORKBOOK_CODE_NAME = "ThisWorkbook"
+
+
+class Button(NamedTuple):
+    """A Form Control button: its caption and the macro of ``macros/xlhfjz.bas`` it runs."""
+
+    caption: str
+    macro: str
+
+
+#: The buttons of the two workbooks, by role.
+BUTTONS = {
+    "validate": Button("校验台账", "ValidateLedger"),
+    "score": Button("计算评分", "ComputeScore"),
+    "clear": Button("清除标记", "ClearMarks"),
+    "merge": Button("合并汇总", "MergeSummary"),
+}
+#: Button sizes in pixels: on 使用说明 (big: also legible in LibreOffice's print, which does not
+#: shrink a caption with the page), and in a ledger's title row.
+BUTTON_WIDTH = 120
+BUTTON_HEIGHT = 40
+LEDGER_BUTTON_WIDTH = 96
+LEDGER_BUTTON_HEIGHT = 28
+# The validation marks (excel.md) with Excel's matching "Bad" / "Neutral" font colours.
+MARK_ERROR = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+MARK_WARNING = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
 
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2099, 12, 31)
@@ -163,6 +241,9 @@ def write_community_workbook(
     info: CommunityInfo | None = None,
     data: Mapping[str, Sequence[Sequence[Any]]] | None = None,
     basic: Mapping[str, Any] | None = None,
+    *,
+    macros: bool | None = None,
+    vba_modules: Sequence[tuple[str, str, str]] | None = None,
 ) -> Path:
     """Write a community workbook to ``path`` (atomically) and return the path.
 
@@ -170,18 +251,152 @@ def write_community_workbook(
     ``data`` maps a ledger sheet name to rows of values in the schema's field order, optionally
     followed by the 备注 value; a ``str`` is always written as text, ``int``/``float`` as a number,
     a date as a date, ``None`` is left blank. Rows get 序号 1, 2, 3, ….
+
+    ``macros`` (default: whether ``path`` ends in ``.xlsm``) adds the VBA project, the buttons
+    【校验台账】【计算评分】【清除标记】 on 使用说明 (and 【校验台账】 in each ledger's title row) and the
+    hidden ``xlwings.conf``; ``vba_modules`` replaces :func:`xlhfjz.vba.project_modules` (tests
+    swap xlwings' module for a stub).
     """
     target = Path(path)
+    with_macros = macros_for(target, macros)
     with atomic_workbook(target) as workbook:
-        add_community_sheets(workbook, info, data, basic)
+        sheets = add_community_sheets(workbook, info, data, basic, macros=with_macros)
+        if with_macros:
+            _add_ledger_buttons(sheets)
+            add_macros(workbook, vba_modules)
     return target
 
 
+def macros_for(path: Path, macros: bool | None) -> bool:
+    """Whether the workbook at ``path`` gets macros; refuses a suffix that contradicts it
+    (Excel will not open a macro workbook named .xlsx, nor a macro-free one named .xlsm)."""
+    is_xlsm = path.suffix.lower() == ".xlsm"
+    if macros is None:
+        return is_xlsm
+    if macros != is_xlsm:
+        kind, want = ("with", ".xlsm") if macros else ("without", ".xlsx")
+        raise ValueError(f"{path.name}: a workbook {kind} macros must be named {want}")
+    return macros
+
+
 def build_templates(root: str | os.PathLike[str]) -> list[Path]:
-    """Regenerate the committed macro-free template(s) under ``root``; return their paths."""
-    target = Path(root) / TEMPLATE_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return [write_community_workbook(target)]
+    """Regenerate the committed macro-free templates (``templates/community.xlsx``,
+    ``templates/office.xlsx``) under ``root``; return their paths."""
+    from xlhfjz.office_template import write_office_workbook
+
+    base = Path(root)
+    (base / TEMPLATE_PATH).parent.mkdir(parents=True, exist_ok=True)
+    return [
+        write_community_workbook(base / TEMPLATE_PATH),
+        write_office_workbook(base / OFFICE_TEMPLATE_PATH),
+    ]
+
+
+def build_workbooks(root: str | os.PathLike[str]) -> list[Path]:
+    """Regenerate every committed generated workbook under ``root``: the templates of
+    :func:`build_templates`, then ``workbook/community.xlsm`` and ``workbook/office.xlsm``."""
+    from xlhfjz.office_template import write_office_workbook
+
+    base = Path(root)
+    (base / WORKBOOK_PATH).parent.mkdir(parents=True, exist_ok=True)
+    return [
+        *build_templates(base),
+        write_community_workbook(base / WORKBOOK_PATH),
+        write_office_workbook(base / OFFICE_WORKBOOK_PATH),
+    ]
+
+
+def add_macros(
+    workbook: xlsxwriter.Workbook, modules: Sequence[tuple[str, str, str]] | None = None
+) -> list[str]:
+    """Make an open workbook macro-enabled, after all its sheets were added.
+
+    Adds the hidden ``xlwings.conf`` sheet (:data:`XLWINGS_CONFIG`), gives the workbook and every
+    sheet its VBA code name (``ThisWorkbook``, ``Sheet1``, … in tab order) and embeds the VBA
+    project compiled from ``modules`` (default :func:`xlhfjz.vba.project_modules`) with one
+    document module per code name. Returns the code names, workbook first.
+    """
+    conf = workbook.add_worksheet(CONFIG_SHEET)
+    text = workbook.add_format({"num_format": TEXT_FORMAT})
+    for r, (key, value) in enumerate(XLWINGS_CONFIG.items()):
+        if not value:
+            raise ValueError(f"{CONFIG_SHEET}: {key} has an empty value")
+        conf.write_string(r, 0, key, text)
+        conf.write_string(r, 1, value, text)
+    conf.set_column(0, 0, 32)
+    conf.set_column(1, 1, 20)
+    conf.hide()
+
+    workbook.set_vba_name(WORKBOOK_CODE_NAME)
+    names = [WORKBOOK_CODE_NAME]
+    for i, ws in enumerate(workbook.worksheets(), start=1):
+        ws.set_vba_name(f"Sheet{i}")
+        names.append(f"Sheet{i}")
+    project = build_vba_project(
+        project_modules() if modules is None else modules, document_modules=names
+    )
+    workbook.add_vba_project(io.BytesIO(project), is_stream=True)
+    return names
+
+
+def insert_button(
+    ws: Worksheet,
+    row: int,
+    button: Button,
+    *,
+    x: int,
+    y: int,
+    width: int = BUTTON_WIDTH,
+    height: int = BUTTON_HEIGHT,
+) -> None:
+    """A Form Control button at pixel offset (``x``, ``y``) from the top left of ``row``."""
+    ws.insert_button(row, 0, {
+        "caption": button.caption, "macro": button.macro, "width": width, "height": height,
+        "x_offset": x, "y_offset": y, "description": f"{button.caption}（运行宏 {button.macro}）",
+    })  # fmt: skip
+
+
+def _col_pixels(width: float) -> int:
+    """The pixel width of a column of ``width`` character units (as XlsxWriter and Excel)."""
+    return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+
+
+def _row_pixels(points: float) -> int:
+    return int(4 / 3 * points)
+
+
+#: The widest title row in which a button is still on screen without scrolling right (a window
+#: about 1100 pixels wide).
+_VISIBLE_PIXELS = 1000
+_TITLE_ROW_POINTS = 30
+
+
+def _add_ledger_buttons(sheets: Mapping[str, Worksheet]) -> None:
+    """【校验台账】 in each ledger's title row, right-aligned in the visible part of the row, where
+    it leaves the title text clear (every ledger title fits on one line)."""
+    for sheet in LEDGERS:
+        place = ledger_button_x(sheet)
+        if place is not None:
+            y = (_row_pixels(_TITLE_ROW_POINTS) - LEDGER_BUTTON_HEIGHT) // 2
+            insert_button(sheets[sheet.name], 0, BUTTONS["validate"], x=place, y=y,
+                          width=LEDGER_BUTTON_WIDTH, height=LEDGER_BUTTON_HEIGHT)  # fmt: skip
+
+
+def ledger_button_x(sheet: Sheet) -> int | None:
+    """The x offset of the title-row button of ``sheet``, or ``None`` where it would cover text."""
+    widths = [6] + [column_width(f) for f in ledger_columns(sheet)]
+    row_px = sum(_col_pixels(w) for w in widths)
+    text_units = _title_units(sheet)
+    if math.ceil(text_units / max(sum(widths) - 2, 1)) > 1:
+        return None  # a wrapped title fills the row
+    text_px = 7 * text_units
+    x = min(row_px, _VISIBLE_PIXELS) - LEDGER_BUTTON_WIDTH - 8
+    return x if x >= text_px + 24 else None
+
+
+def _title_units(sheet: Sheet) -> float:
+    """The estimated width of a ledger's title row text (14-pt title, 10-pt guide) in units."""
+    return units(sheet.title) * 1.3 + units(sheet.guide) * 0.9 + 4
 
 
 @contextmanager
@@ -205,11 +420,44 @@ def atomic_workbook(path: str | os.PathLike[str]) -> Iterator[xlsxwriter.Workboo
     )
     try:
         yield workbook
+        printed = [i for i, ws in enumerate(workbook.worksheets()) if ws.name == GUIDE_SHEET]
         workbook.close()
+        _print_buttons(tmp, printed)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+_NO_PRINT = b"<x:PrintObject>False</x:PrintObject>"
+
+
+def _print_buttons(path: Path, sheets: Sequence[int]) -> None:
+    """Let the Form Control buttons of the given worksheets (0-based tab indexes) print.
+
+    XlsxWriter marks every button not printable. The buttons of 使用说明 should print, so that the
+    printed or PDF page shows the buttons its text talks about; those in the ledgers' title rows
+    should not (ledgers are printed for the files). Rewrites the VML drawings of those sheets in
+    place (found through each sheet's relationships); every other entry is copied with its original
+    ``ZipInfo`` (name, timestamp, compression), so the output stays deterministic. In XlsxWriter's
+    VML only a button's client data carries ``x:PrintObject``.
+    """
+    with zipfile.ZipFile(path) as z:
+        entries = [(info, z.read(info)) for info in z.infolist()]
+    contents = {info.filename: data for info, data in entries}
+    targets: set[str] = set()
+    for i in sheets:
+        rels = contents.get(f"xl/worksheets/_rels/sheet{i + 1}.xml.rels", b"").decode()
+        for target in re.findall(r'Target="\.\./(drawings/vmlDrawing\d+\.vml)"', rels):
+            if _NO_PRINT in contents[f"xl/{target}"]:
+                targets.add(f"xl/{target}")
+    if not targets:
+        return
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename in targets:
+                data = data.replace(_NO_PRINT, b"<x:PrintObject>True</x:PrintObject>")
+            z.writestr(info, data)
 
 
 def add_community_sheets(
@@ -217,11 +465,14 @@ def add_community_sheets(
     info: CommunityInfo | None = None,
     data: Mapping[str, Sequence[Sequence[Any]]] | None = None,
     basic: Mapping[str, Any] | None = None,
+    *,
+    macros: bool = False,
 ) -> dict[str, Worksheet]:
     """Add every sheet of the community workbook to an open XlsxWriter workbook.
 
-    Returns the worksheets by name, so a caller can add buttons (to 使用说明 at
-    :data:`GUIDE_BUTTON_ROW`) or a VBA project before closing the workbook.
+    With ``macros``, 使用说明 explains the buttons and carries them at :data:`GUIDE_BUTTON_ROW`
+    (the caller adds the VBA project, :func:`add_macros`); without, it explains the command line.
+    Returns the worksheets by name.
     """
     data = dict(data or {})
     ledgers = {s.name: s for s in LEDGERS}
@@ -244,12 +495,14 @@ def add_community_sheets(
     for sheet in LEDGERS:
         sheets[sheet.name] = workbook.add_worksheet(sheet.name)
     sheets[META_SHEET] = workbook.add_worksheet(META_SHEET)
+    sheets[MARKS_SHEET] = workbook.add_worksheet(MARKS_SHEET)
 
-    _write_guide(sheets[GUIDE_SHEET], styles)
+    _write_guide(sheets[GUIDE_SHEET], styles, macros=macros)
     _write_basic(sheets[BASIC_INFO.name], styles, values)
     for sheet in LEDGERS:
         _write_ledger(sheets[sheet.name], sheet, styles, data.get(sheet.name, ()))
     _write_meta(sheets[META_SHEET], styles)
+    _write_marks(sheets[MARKS_SHEET], styles)
     sheets[GUIDE_SHEET].activate()
     return sheets
 
@@ -504,9 +757,8 @@ def _write_ledger(
     ws.write_rich_string(
         0, 0, styles.title_big, sheet.title, styles.title_hint, "　" + sheet.guide, styles.title
     )
-    text_units = units(sheet.title) * 1.3 + units(sheet.guide) * 0.9 + 4
-    lines = math.ceil(text_units / max(sum(widths) - 2, 1))
-    ws.set_row(0, max(30, 15 * lines + 10))
+    lines = math.ceil(_title_units(sheet) / max(sum(widths) - 2, 1))
+    ws.set_row(0, max(_TITLE_ROW_POINTS, 15 * lines + 10))
     ws.set_row(1, 30)
     ws.set_default_row(18)
     ws.write_string(1, 0, SERIAL_LABEL, styles.header["optional"])
@@ -658,9 +910,17 @@ def _write_meta(ws: Worksheet, styles: _Styles) -> None:
     ws.protect("", PROTECTION)
 
 
+def _write_marks(ws: Worksheet, styles: _Styles) -> None:
+    """The header of ``_marks``; hidden, not protected (the buttons write to it)."""
+    for c, text in enumerate(MARKS_HEADER):
+        ws.write_string(0, c, text)
+    ws.set_column(0, 1, 20, styles.get(num_format=TEXT_FORMAT))
+    ws.hide()
+
+
 # ── 使用说明 ────────────────────────────────────────────────────────────────────────────────
 
-_GUIDE_WIDTHS = (16, 34, 46, 52)
+_GUIDE_WIDTHS = (18, 34, 44, 52)
 
 
 def _how_to() -> list[str]:
@@ -684,7 +944,7 @@ def _how_to() -> list[str]:
     ]
 
 
-def _write_guide(ws: Worksheet, styles: _Styles) -> None:
+def _write_guide(ws: Worksheet, styles: _Styles, *, macros: bool = False) -> None:
     total = sum(_GUIDE_WIDTHS)
     for c, w in enumerate(_GUIDE_WIDTHS):
         ws.set_column(c, c, w)
@@ -719,12 +979,15 @@ def _write_guide(ws: Worksheet, styles: _Styles) -> None:
         gap=4,
     )
     assert row == GUIDE_BUTTON_ROW
-    para(
-        "校验：在命令行运行  xlhfjz validate 文件名.xlsx  ，会逐条列出问题所在的工作表、行和列；"
-        "“错误”所在的行不计入评分，“提醒”计入但请核实。",
-        styles.note,
-        gap=10,
-    )
+    if macros:
+        row = _write_guide_buttons(ws, styles, row)
+    else:
+        para(
+            "校验：在命令行运行  xlhfjz validate 文件名.xlsx  ，会逐条列出问题所在的工作表、行和列；"
+            "“错误”所在的行不计入评分，“提醒”计入但请核实。",
+            styles.note,
+            gap=10,
+        )
 
     heading("一、怎样填写")
     how_to = _how_to()
@@ -772,6 +1035,53 @@ def _write_guide(ws: Worksheet, styles: _Styles) -> None:
     _print_setup(ws, landscape=False)
 
 
+#: 使用说明 of the .xlsm: what each button does, what the mark colours mean, what the buttons need.
+GUIDE_BUTTON_TEXT = {
+    "validate": "检查全部台账，把有问题的单元格标上颜色（见下面两行），问题清单写入“校验结果”表。",
+    "score": "按评分细则打分，结果写入“创建评分”表：总分、每项得分和还差什么。",
+    "clear": "去掉上次校验标的颜色；您自己设置的颜色不受影响。",
+}
+GUIDE_MARKS = (
+    ("错误", MARK_ERROR, "红色＝错误：填写有误，该行不计入评分，请改正后重新校验。"),
+    (
+        "提醒",
+        MARK_WARNING,
+        "黄色＝提醒：计入评分，但请核实。在“校验结果”表中点链接可跳到该单元格。",
+    ),
+)
+GUIDE_BUTTONS_NOTE = (
+    "按钮需要本机装有 Python 和 xlhfjz；打开文件时请点“启用内容”（启用宏）。"
+    "不用按钮也可以在命令行运行  xlhfjz validate 文件名.xlsm  。"
+)
+_GUIDE_BUTTON_ROW_POINTS = 36
+
+
+def _write_guide_buttons(ws: Worksheet, styles: _Styles, row: int) -> int:
+    """From ``row``: one button per row in column A with what it does in B–D, then the two mark
+    colours (a sample cell and its meaning, like the header colours below) and a note on what
+    the buttons need; returns the next free row."""
+    y = (_row_pixels(_GUIDE_BUTTON_ROW_POINTS) - BUTTON_HEIGHT) // 2
+    x = (_col_pixels(_GUIDE_WIDTHS[0]) - BUTTON_WIDTH) // 2
+    for role, text in GUIDE_BUTTON_TEXT.items():
+        insert_button(ws, row, BUTTONS[role], x=x, y=y)
+        ws.merge_range(row, 1, row, 3, "", styles.note)
+        ws.write_string(row, 1, text, styles.note)
+        ws.set_row(row, _GUIDE_BUTTON_ROW_POINTS)
+        row += 1
+    for name, colours, text in GUIDE_MARKS:
+        sample = styles.get(bold=True, align="center", valign="vcenter", border=1,
+                            border_color=GRID_COLOUR, **colours)  # fmt: skip
+        ws.write_string(row, 0, name, sample)
+        ws.merge_range(row, 1, row, 3, "", styles.note)
+        ws.write_string(row, 1, text, styles.note)
+        ws.set_row(row, 20)
+        row += 1
+    ws.merge_range(row, 0, row, 3, "", styles.note)
+    ws.write_string(row, 0, GUIDE_BUTTONS_NOTE, styles.note)
+    ws.set_row(row, 24)
+    return row + 1
+
+
 def _required_columns(sheet: Sheet) -> str:
     parts = []
     for f in sheet.fields:
@@ -803,5 +1113,5 @@ def _print_setup(ws: Worksheet, *, landscape: bool, width: int = 0) -> None:
 
 
 if __name__ == "__main__":
-    for built in build_templates(Path(__file__).resolve().parents[1]):
+    for built in build_workbooks(Path(__file__).resolve().parents[1]):
         print(built)
