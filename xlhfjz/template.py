@@ -1039,7 +1039,7 @@ def _write_guide(ws: Worksheet, styles: _Styles, *, macros: bool = False) -> Non
 GUIDE_BUTTON_TEXT = {
     "validate": "检查全部台账，把有问题的单元格标上颜色（见下面两行），问题清单写入“校验结果”表。",
     "score": "按评分细则打分，结果写入“创建评分”表：总分、每项得分和还差什么。",
-    "clear": "去掉上次校验标的颜色；您自己设置的颜色不受影响。",
+    "clear": "去掉校验标上的颜色（改回白色），并清空“校验结果”表；没有被标过的单元格不受影响。",
 }
 GUIDE_MARKS = (
     ("错误", MARK_ERROR, "红色＝错误：填写有误，该行不计入评分，请改正后重新校验。"),
