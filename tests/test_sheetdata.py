@@ -1,0 +1,70 @@
+"""Rows streamed into an XlsxWriter package read back exactly, with two independent readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import python_calamine
+import xlsxwriter
+from openpyxl import load_workbook
+
+from xlhfjz.sheetdata import EXCEL_MAX_CHARS, BulkSheet, column_letters, escape, splice
+
+ROWS = [
+    ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(1)", dt.date(2020, 6, 15)],
+    ["  前后空格  ", "a&b<c>", "控制\x01字符\x1f", "_x0041_", 12],
+    ["𠀀㐀😀", None, "", True, 1.5],
+]
+
+
+def build(tmp_path: Path, rows: list[list]) -> Path:
+    src, dst = tmp_path / "src.xlsx", tmp_path / "dst.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    wb.add_worksheet("汇总看板").write_string(0, 0, "看板")
+    ws = wb.add_worksheet("宣传活动")
+    ws.write_row(0, 0, ["甲", "乙", "丙", "丁", "戊"])
+    ws.write_datetime(0, 6, dt.date(2020, 1, 1), date_format)  # makes the date style used
+    wb.close()
+    splice(
+        src, dst, {"xl/worksheets/sheet2.xml": BulkSheet(rows, 5, len(rows))}, date_format.xf_index
+    )
+    return dst
+
+
+def test_streamed_rows_read_back_exactly(tmp_path: Path) -> None:
+    path = build(tmp_path, ROWS)
+    ws = load_workbook(path)["宣传活动"]
+    got = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_col=5)]
+    assert got[0][:4] == ROWS[0][:4]
+    assert got[0][4] == dt.datetime(2020, 6, 15)
+    # openpyxl shows Excel's escapes as stored; calamine (below) decodes them as Excel does
+    assert got[1] == ["  前后空格  ", "a&b<c>", "控制_x0001_字符_x001F_", "_x005F_x0041_", 12]
+    assert got[2] == ["𠀀㐀😀", None, None, True, 1.5]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # text stays text
+    assert ws.parent["宣传活动"].cell(2, 5).number_format == "yyyy-mm-dd"
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path))
+    rows = calamine.get_sheet_by_name("宣传活动").to_python()
+    assert rows[1][:4] == ROWS[0][:4]
+    assert rows[2][:4] == ["  前后空格  ", "a&b<c>", "控制\x01字符\x1f", "_x0041_"]
+    assert rows[3][0] == "𠀀㐀😀"
+
+
+def test_dimension_and_header_kept(tmp_path: Path) -> None:
+    path = build(tmp_path, ROWS)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml").decode()
+    assert '<dimension ref="A1:E4"/>' in xml
+    assert load_workbook(path)["宣传活动"]["A1"].value == "甲"
+    assert load_workbook(path)["汇总看板"]["A1"].value == "看板"
+
+
+def test_an_overlong_text_is_cut_to_excels_limit() -> None:
+    text = escape("长" * (EXCEL_MAX_CHARS + 10))
+    assert len(text) == EXCEL_MAX_CHARS
+    assert text.endswith("（已截断）")
+
+
+def test_column_letters() -> None:
+    assert column_letters(28)[-3:] == ["Z", "AA", "AB"]
