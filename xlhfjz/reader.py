@@ -4,6 +4,39 @@ Before calamine sees the file it is sniffed (size, magic bytes, zip directory), 
 wrong or dangerous file is refused with a Chinese reason the user can act on
 (:class:`UnreadableWorkbook`) instead of a traceback. The file is only ever opened read-only.
 
+Limits (:data:`LIMITS`, :data:`CONTENT_LIMITS`) are all enforced *before* calamine parses what
+they protect, so a hostile file costs bounded time and memory and can never crash the process:
+
+- the zip directory's declared sizes (file, total, per part, compression ratio), checked before
+  anything is inflated. A part cannot inflate to more than it declares: our reads ask zlib for
+  at most the declared size, and calamine's zip reader stops with an error there;
+- the XML parts that are parsed (workbook.xml and its rels, styles.xml, sharedStrings.xml, the
+  sheets read): no DTD (``<!DOCTYPE``/``<!ENTITY``, the "billion laughs" bomb) in their first
+  64 KiB — workbook.xml and its rels are checked before ElementTree parses them;
+- ``xl/sharedStrings.xml`` (the part calamine reads strings from): no string longer than
+  ``max_cell_chars``, streamed in 1 MiB chunks, so an over-long string is refused without
+  inflating the rest;
+- each sheet that is read, before calamine parses it: the used area — up to the last row and
+  column holding a value, with cells placed exactly as calamine places them (``r`` attributes,
+  the last one if repeated, in any quoting or case; the running position of cells and rows
+  without one; namespace prefixes ignored) — is at most ``max_rows`` rows, and all sheets read
+  together hold at most ``max_cells`` cells (calamine allocates rows × columns of the used
+  area: a 2 KB sheet with one value in XFD1048576 would otherwise ask for 550 GB and abort the
+  process); and no inline or formula string is longer than ``max_cell_chars``.
+
+  Fast path: the sheet's ``<dimension ref>`` is taken as a claim and verified by regex scans of
+  a copy of the part without whitespace, with ``'`` read as ``"`` and ``:`` as ``<`` (so quoting,
+  spacing and prefixes all fall into the usual form or out of it): every cell starts
+  ``<c r="…"`` with a reference inside the claim, and no element has a second ``r`` attribute.
+  The scans run one sheet ahead of calamine in a helper thread (calamine releases the GIL while
+  it parses, so the two mostly overlap). Anything else — no dimension, a claim over the limits,
+  unusual XML — takes the exact path: a walk over the sheet's tags with calamine's own rules,
+  which stops as soon as a limit is exceeded.
+
+Error values: calamine returns ``""`` for a cell holding an Excel error, so the scan takes the
+text of every ``t="e"`` cell (``#N/A``, ``#REF!``, ``#DIV/0!`` …) and puts it back as a string:
+a validator then says "现为“#N/A”" instead of "empty".
+
 Dates in 1904 workbooks: calamine itself reads ``<workbookPr date1904="1"/>`` (also
 ``"true"``) and converts date-formatted serials with the 1904 epoch, so date cells come back as
 the right ``date``/``datetime`` in both systems (checked with python-calamine 0.9.1: serial
@@ -20,13 +53,14 @@ the rectangle calamine returns.
 
 from __future__ import annotations
 
+import functools
 import os
-import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.etree import ElementTree
 
@@ -34,7 +68,7 @@ import python_calamine
 
 from .rawbook import RawSheet, RawWorkbook, UnreadableWorkbook
 
-__all__ = ["LIMITS", "read_workbook"]
+__all__ = ["CONTENT_LIMITS", "LIMITS", "read_workbook"]
 
 _MIB = 1 << 20
 _GIB = 1 << 30
@@ -52,6 +86,21 @@ LIMITS: dict[str, int] = {
 - ``max_ratio``: an entry larger than 1 MiB uncompressed whose uncompressed/compressed ratio
   exceeds this is refused as a zip bomb.
 - ``max_entry_bytes``: uncompressed size of any one entry.
+"""
+
+CONTENT_LIMITS: dict[str, int] = {
+    "max_rows": 100_000,
+    "max_cells": 5_000_000,
+    "max_cell_chars": 32_767,
+}
+"""Limits on what the XML parts hold, checked before calamine parses them (see the module doc).
+
+- ``max_rows``: the last used row of any sheet that is read (a community ledger has hundreds
+  or a few thousand rows; 100,000 is 20 times the largest we benchmark).
+- ``max_cells``: rows × columns of the used areas of all sheets read, summed — what calamine
+  allocates and what becomes Python objects (about 100 bytes each: 5 M cells ≈ 0.5 GB).
+- ``max_cell_chars``: characters in one cell; 32,767 is Excel's own limit, so a longer text
+  was never typed in Excel (and Excel could not show it).
 """
 
 _Cells = frozenset[tuple[int, int]]  # (Excel row, 0-based column) of formula cells
@@ -96,6 +145,18 @@ _ZIP_KIND_REASONS: tuple[tuple[str, str], ...] = (
     ("content.xml", f"这是 OpenDocument 表格 (.ods，WPS/LibreOffice 格式)，{_SAVE_AS}"),
 )
 
+_R_DTD = (
+    "文件中含有 XML 实体声明（DOCTYPE，常见于“XML 炸弹”这类恶意文件），Excel 保存的工作簿"
+    "不会有这种内容，已拒绝读取（{part}）；请在 Excel 中打开并另存为 .xlsx 后再提交"
+)
+_R_SHEET_PART = (
+    "文件已损坏（找不到工作表“{sheet}”的内容），请在 Excel 中打开并重新保存为 .xlsx 后再提交"
+)
+_R_SHEET_XML = (
+    "工作表“{sheet}”的内容不是规范的 XML（{detail}），已拒绝读取；"
+    "请在 Excel 中打开并重新保存为 .xlsx 后再提交"
+)
+
 # --- sniffing ----------------------------------------------------------------------------------
 
 _HEAD_BYTES = 8192
@@ -116,7 +177,7 @@ def read_workbook(path: str | os.PathLike[str], sheets: Iterable[str] | None = N
     """Read every sheet (or only the named ones that exist) with python-calamine.
 
     Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
-    encrypted, corrupt or non-.xlsx file, and for any error calamine reports.
+    encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
     """
     fspath = os.fsdecode(path)
     wanted = _wanted(sheets)
@@ -137,35 +198,39 @@ def read_workbook(path: str | os.PathLike[str], sheets: Iterable[str] | None = N
     with fh:
         zf = _sniff(fh)
         with zf:
-            date1904, parts = _layout(zf)
-            scan = {name: info for name, info in parts.items() if wanted is None or name in wanted}
-            # The formula scan (zlib inflate + byte search) runs beside calamine: both spend most
-            # of their time without the GIL, so it costs next to no wall time.
-            with ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-formulas") as pool:
-                formulas = pool.submit(_scan_formulas, zf, scan)
+            layout = _layout(zf)
+            # One helper thread checks the other XML parts, then scans the sheets in file order
+            # (limits, formula and error cells); calamine waits for a sheet's scan before it
+            # parses that sheet, and parses with the GIL released, so the two overlap.
+            with ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-scan") as pool:
+                budget = _Budget()
+                checked = pool.submit(_check_parts, zf, layout)
+                scans: dict[int, Future[_SheetScan | None]] = {
+                    index: pool.submit(_scan_sheet, zf, name, info, budget)
+                    for index, (name, info) in enumerate(layout.sheets)
+                    if wanted is None or name in wanted
+                }
+                gate = _Gate(layout, checked, scans)
                 try:
-                    values = _read_values(fspath, wanted)
-                except UnreadableWorkbook:
-                    _result(formulas)  # a damaged zip entry found by the scan says it better
-                    raise
-                found = _result(formulas)
-    book = RawWorkbook(path=fspath, date1904=date1904)
-    for name, rows, hidden in values:
+                    values = _read_values(fspath, wanted, gate)
+                finally:
+                    for future in (checked, *scans.values()):
+                        future.cancel()
+    book = RawWorkbook(path=fspath, date1904=layout.date1904)
+    for name, rows, hidden, formulas in values:
         book.sheets[name] = RawSheet(
             name=name,
             rows=rows,
             first_row=1,
             first_col=0,
-            formulas=found.get(name, frozenset()),
+            formulas=formulas,
             hidden=hidden,
         )
     return book
 
 
-def _result(
-    future: Future[dict[str, _Cells]],
-) -> dict[str, _Cells]:
-    """The formula scan's result; an unexpected error there still becomes a reason."""
+def _result(future: Future[Any]) -> Any:
+    """A helper-thread result; an unexpected error there still becomes a reason."""
     try:
         return future.result()
     except UnreadableWorkbook:
@@ -290,6 +355,19 @@ def _check_limits(infos: list[zipfile.ZipInfo]) -> None:
 # --- workbook structure ------------------------------------------------------------------------
 
 
+@dataclass
+class _Layout:
+    date1904: bool
+    sheets: list[tuple[str, zipfile.ZipInfo | None]]
+    """Every ``<sheet>`` of workbook.xml in order: its name and its part (None if missing)."""
+    members: dict[str, zipfile.ZipInfo]
+    """Zip entries by lowercased name."""
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.sheets]
+
+
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
@@ -300,8 +378,10 @@ def _member(members: dict[str, zipfile.ZipInfo], name: str) -> zipfile.ZipInfo |
 
 
 def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> ElementTree.Element:
+    data = _read_member(zf, info)
+    _check_prolog(data[:_XML_HEAD], info.filename)
     try:
-        return ElementTree.fromstring(_read_member(zf, info))
+        return ElementTree.fromstring(data)
     except ElementTree.ParseError:
         raise UnreadableWorkbook(
             f"文件已损坏（{info.filename} 不是有效的 XML），请在 Excel 中打开并重新保存后再提交"
@@ -309,16 +389,45 @@ def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> ElementTree.Element
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A whole part, inflating no more than its declared size.
+
+    (``ZipFile.read`` asks zlib for up to 1 GiB at once and only then cuts to the declared size,
+    so a part that lies about its size would cost that much memory before its CRC fails.)
+    """
     try:
-        return zf.read(info)
+        with zf.open(info) as part:
+            return part.read(info.file_size)
     except NotImplementedError:
         raise UnreadableWorkbook(_R_COMPRESSION) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
         raise UnreadableWorkbook(_R_CORRUPT) from None
 
 
-def _layout(zf: zipfile.ZipFile) -> tuple[bool, dict[str, zipfile.ZipInfo]]:
-    """``date1904`` and the XML part of each sheet, by sheet name, from workbook.xml + rels."""
+def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> bytes:
+    """The first ``size`` bytes of a part (only that much is inflated)."""
+    try:
+        with zf.open(info) as part:
+            return part.read(size)
+    except NotImplementedError:
+        raise UnreadableWorkbook(_R_COMPRESSION) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        raise UnreadableWorkbook(_R_CORRUPT) from None
+
+
+def _sheet_part(members: dict[str, zipfile.ZipInfo], target: str) -> zipfile.ZipInfo | None:
+    """The part of a sheet's relationship target, resolved exactly as calamine resolves it
+    (``/xl/…`` and ``xl/…`` as they are, anything else under ``xl/``, case-insensitively)."""
+    if target.startswith("/xl/"):
+        path = target[1:]
+    elif target.startswith("xl/"):
+        path = target
+    else:
+        path = "xl/" + target
+    return _member(members, path)
+
+
+def _layout(zf: zipfile.ZipFile) -> _Layout:
+    """``date1904`` and the XML part of each sheet, from workbook.xml + rels."""
     members = {info.filename.lower(): info for info in zf.infolist()}
     book = _member(members, "xl/workbook.xml")
     if book is None:
@@ -344,33 +453,581 @@ def _layout(zf: zipfile.ZipFile) -> tuple[bool, dict[str, zipfile.ZipInfo]]:
         for el in _read_xml(zf, rels_info).iter():
             if _local(el.tag) == "Relationship" and el.get("TargetMode") != "External":
                 targets[el.get("Id", "")] = el.get("Target", "")
-    parts: dict[str, zipfile.ZipInfo] = {}
-    for name, rid in sheet_ids:
-        target = targets.get(rid)
-        if not target:
+    sheets = [
+        (name, _sheet_part(members, targets[rid]) if targets.get(rid) else None)
+        for name, rid in sheet_ids
+    ]
+    return _Layout(date1904, sheets, members)
+
+
+# --- parts other than the sheets ---------------------------------------------------------------
+
+_XML_HEAD = 64 * 1024
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_CHUNK = 1 * _MIB
+_SHARED_STRINGS = "xl/sharedStrings.xml"  # the one part calamine reads strings from
+_STYLES = "xl/styles.xml"
+
+
+def _check_prolog(head: bytes, part: str) -> None:
+    """Refuse a part whose first bytes declare a DTD (entity bombs need one)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode()
+    if _DTD.search(head):
+        raise UnreadableWorkbook(_R_DTD.format(part=part))
+
+
+def _check_parts(zf: zipfile.ZipFile, layout: _Layout) -> None:
+    """The parts calamine parses when it opens the file, other than workbook.xml and its rels
+    (checked when they were parsed here): no DTD in the styles, no over-long shared string."""
+    styles = _member(layout.members, _STYLES)
+    if styles is not None:
+        _check_prolog(_read_head(zf, styles, _XML_HEAD), styles.filename)
+    shared = _member(layout.members, _SHARED_STRINGS)
+    if shared is not None:
+        _check_shared_strings(zf, shared)
+
+
+_SST_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>/]")
+_SI_END = re.compile(rb"</(?:[^\s/>=<:]+:)?si\s*>")
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Stream the shared strings and refuse the first one over ``max_cell_chars`` characters.
+
+    Each chunk is split at ``</si>``: a piece up to the limit in bytes cannot hold more
+    characters than that, so only longer pieces are counted exactly; a string that is still
+    open at the end of a chunk is counted as it grows, so reading stops as soon as it is too
+    long.
+    """
+    limit = CONTENT_LIMITS["max_cell_chars"]
+    try:
+        part = zf.open(info)
+    except NotImplementedError:
+        raise UnreadableWorkbook(_R_COMPRESSION) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        raise UnreadableWorkbook(_R_CORRUPT) from None
+    with part:
+        chunk = _read_chunk(part, _XML_HEAD)
+        _check_prolog(chunk, info.filename)
+        root = _SST_ROOT.search(chunk)
+        close = b"</" + (root.group(1) or b"" if root else b"") + b"si>"
+        carry, counted = b"", 0  # the open string's unread bytes, and its characters so far
+        while chunk:
+            pieces = (carry + chunk).split(close)
+            carry = pieces.pop()
+            for k, piece in enumerate(pieces):
+                before = counted if k == 0 else 0
+                if before or len(piece) > limit:
+                    _shared_string_ok(piece, before, limit)
+            if pieces:
+                counted = 0
+            if len(carry) > limit:  # a long string still open: count what has arrived
+                *done, carry = _SI_END.split(carry)
+                for k, piece in enumerate(done):
+                    _shared_string_ok(piece, counted if k == 0 else 0, limit)
+                    counted = 0
+                cut = _safe_cut(carry)
+                counted += _text_chars(carry[:cut])
+                carry = carry[cut:]
+                if counted > limit:
+                    raise UnreadableWorkbook(_long_shared_string(counted, limit, partial=True))
+            chunk = _read_chunk(part, _CHUNK)
+
+
+def _safe_cut(data: bytes) -> int:
+    """A position in ``data`` that is not inside a tag, an entity, an ``_xHHHH_`` escape or a
+    UTF-8 character, as late as possible."""
+    cut = len(data)
+    if data.rfind(b"<") > data.rfind(b">"):
+        cut = data.rfind(b"<")
+    for mark, longest in ((b"&", 12), (b"_x", 7)):
+        at = data.rfind(mark, max(0, cut - longest), cut)
+        if at >= 0:
+            cut = at
+    if cut == len(data):  # the chunk may end inside a character: keep that one for later
+        lead = cut - 1
+        while lead > 0 and 0x80 <= data[lead] < 0xC0:
+            lead -= 1
+        if lead >= 0 and data[lead] >= 0xC0:
+            size = 2 if data[lead] < 0xE0 else 3 if data[lead] < 0xF0 else 4
+            if cut - lead < size:
+                cut = lead
+    return cut
+
+
+def _read_chunk(part: IO[bytes], size: int) -> bytes:
+    try:
+        return part.read(size)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        raise UnreadableWorkbook(_R_CORRUPT) from None
+
+
+def _shared_string_ok(piece: bytes, before: int, limit: int) -> None:
+    """Refuse if a piece (one ``<si>``, or several when end tags were written oddly) holds a
+    string over the limit; ``before``: characters of the first string in earlier chunks."""
+    for k, element in enumerate(_SI_END.split(piece)):
+        carried = before if k == 0 else 0
+        if carried or len(element) > limit:  # shorter ones cannot hold more characters
+            n = carried + _text_chars(element)
+            if n > limit:
+                raise UnreadableWorkbook(_long_shared_string(n, limit))
+
+
+def _long_shared_string(n: int, limit: int, *, partial: bool = False) -> str:
+    count = f"读到第 {n:,} 个字符时停止" if partial else f"共 {n:,} 个字符"
+    return (
+        f"文件中有单元格的文字超过 Excel 单元格最多 {limit:,} 个字符的上限（max_cell_chars；"
+        f"{count}），已拒绝读取；请找到并删减这个单元格的内容后再提交"
+    )
+
+
+_F_ELEMENT = re.compile(
+    rb"<([^\s/>=<]*?:?f)(?=[\s/>])[^>]*/>|<([^\s/>=<]*?:?f)(?=[\s/>])[^>]*>.*?</\2\s*>", re.S
+)
+_RPH_ELEMENT = re.compile(rb"<([^\s/>=<]*?:?rPh)(?=[\s/>])[^>]*>.*?</\1\s*>", re.S)
+_ANY_TAG = re.compile(rb"<[^>]*>?")
+_ENTITY_OR_ESCAPE = re.compile(rb"&(?:#[0-9]+|#x[0-9A-Fa-f]+|[A-Za-z][\w.-]*);|_x[0-9A-Fa-f]{4}_")
+
+
+def _text_chars(fragment: bytes) -> int:
+    """Characters of the text in an XML fragment, as calamine would read it: no formula text,
+    no phonetic guide, no markup; an entity or an ``_xHHHH_`` escape is one character."""
+    text = _ANY_TAG.sub(b"", _RPH_ELEMENT.sub(b"", _F_ELEMENT.sub(b"", fragment)))
+    text = _ENTITY_OR_ESCAPE.sub(b"&", text)
+    return len(text.decode("utf-8", errors="replace"))
+
+
+# --- sheets ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _SheetScan:
+    """What a sheet's XML holds, found before calamine parses it."""
+
+    rows: int = 0
+    cols: int = 0
+    """The used area calamine will return (an upper bound on the fast path)."""
+    formulas: _Cells = frozenset()
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(Excel row, 0-based column) → the error value's text, e.g. ``#N/A``."""
+
+
+@dataclass
+class _Budget:
+    """Cells of the sheets scanned so far (they are scanned one after another, in order)."""
+
+    cells: int = 0
+
+
+class _Gate:
+    """What calamine waits for: the parts' check before it opens the file, and each sheet's
+    scan before it parses that sheet."""
+
+    def __init__(
+        self,
+        layout: _Layout,
+        checked: Future[None],
+        scans: dict[int, Future[_SheetScan | None]],
+    ) -> None:
+        self.names = layout.names
+        self.checked = checked
+        self.scans = scans
+
+    def open(self) -> None:
+        _result(self.checked)
+
+    def sheet(self, index: int, name: str) -> _SheetScan:
+        if not (index < len(self.names) and self.names[index] == name):
+            matches = [i for i, n in enumerate(self.names) if n == name]
+            index = matches[0] if len(matches) == 1 else -1
+        future = self.scans.get(index)
+        scan = _result(future) if future is not None else None
+        if scan is None:
+            raise UnreadableWorkbook(_R_SHEET_PART.format(sheet=name))
+        return scan
+
+
+def _scan_sheet(
+    zf: zipfile.ZipFile, name: str, info: zipfile.ZipInfo | None, budget: _Budget
+) -> _SheetScan | None:
+    """Check one sheet part against the limits; find its formula and error cells."""
+    if info is None:
+        return None
+    xml = _read_member(zf, info)
+    _check_prolog(xml[:_XML_HEAD], info.filename)
+    region = _region(xml)
+    if region is None:
+        return _SheetScan()
+    start, end = region
+    scan: _SheetScan | None = None
+    claim = _dimension(xml, start)
+    if claim is not None and _within(name, *claim, budget, exact=False):
+        scan = _fast_scan(xml, start, end, name, claim)
+    if scan is None:
+        far = _first_row_past(xml, start, end, CONTENT_LIMITS["max_rows"])
+        if far is not None:
+            raise UnreadableWorkbook(_too_many_rows(name, far, CONTENT_LIMITS["max_rows"]))
+        scan = _walk(xml, start, end, name, budget)
+    _within(name, scan.rows, scan.cols, budget, exact=True)
+    budget.cells += scan.rows * scan.cols
+    return scan
+
+
+def _region(xml: bytes) -> tuple[int, int] | None:
+    """Byte range of ``<sheetData>``'s content: from the first mention of ``sheetData`` to the
+    last, so it holds at least everything calamine reads as cells (None: no sheetData)."""
+    first = xml.find(b"sheetData")
+    if first < 0:
+        return None
+    gt = xml.find(b">", first)
+    if gt < 0:
+        return first, len(xml)
+    last = xml.rfind(b"sheetData")
+    if last == first:
+        if xml[gt - 1 : gt] == b"/":
+            return gt + 1, gt + 1  # <sheetData/>
+        return gt + 1, len(xml)  # never closed
+    return gt + 1, xml.rfind(b"<", gt, last)
+
+
+_DIMENSION = re.compile(
+    rb"""<(?:[^\s/>=<:]+:)?dimension\s+ref\s*=\s*["']"""
+    rb"""(?:[A-Za-z]{1,3}[0-9]{1,7}:)?([A-Za-z]{1,3})([0-9]{1,7})["']"""
+)
+
+
+def _dimension(xml: bytes, start: int) -> tuple[int, int] | None:
+    """(last row, last column) that ``<dimension ref>`` claims, if it is there."""
+    m = _DIMENSION.search(xml, 0, start)
+    if m is None or int(m.group(2)) == 0:
+        return None
+    return int(m.group(2)), _col_index(m.group(1)) + 1
+
+
+def _within(name: str, rows: int, cols: int, budget: _Budget, *, exact: bool) -> bool:
+    """Whether a used area fits the limits; when ``exact``, refuse one that does not."""
+    max_rows, max_cells = CONTENT_LIMITS["max_rows"], CONTENT_LIMITS["max_cells"]
+    if rows <= max_rows and budget.cells + rows * cols <= max_cells:
+        return True
+    if not exact:
+        return False
+    if rows > max_rows:
+        raise UnreadableWorkbook(_too_many_rows(name, rows, max_rows))
+    raise UnreadableWorkbook(_too_many_cells(name, rows, cols, max_cells))
+
+
+def _too_many_rows(name: str, rows: int, limit: int) -> str:
+    return (
+        f"工作表“{name}”的数据用到了第 {rows:,} 行，超过每张表最多 {limit:,} 行的上限"
+        "（max_rows），已拒绝读取；请删除多余的行（包括远处零星的内容），"
+        "或把数据分到多个文件后再提交"
+    )
+
+
+def _too_many_cells(name: str, rows: int, cols: int, limit: int) -> str:
+    return (
+        f"工作表“{name}”的数据区域有 {rows:,} 行 × {cols:,} 列（到 {_col_letters(cols)} 列），"
+        f"读取的工作表合计超过 {limit:,} 个单元格的上限（max_cells），已拒绝读取；"
+        "请删除表格右侧或下方多余的内容（包括远处单元格里零星的数据）后再提交"
+    )
+
+
+def _too_long(name: str, row: int, col: int, chars: int, limit: int) -> str:
+    return (
+        f"工作表“{name}”的 {_col_letters(col + 1)}{row} 单元格有 {chars:,} 个字符，"
+        f"超过 Excel 单元格最多 {limit:,} 个字符的上限（max_cell_chars），已拒绝读取；"
+        "请删减该单元格的内容后再提交"
+    )
+
+
+def _col_letters(n: int) -> str:
+    """1 → A, 28 → AB."""
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# Fast path: the claim of <dimension> holds if every cell is written the usual way. The checks
+# run on a copy of the part without whitespace, with ' as " and : as < — so that r = 'X1',
+# <x:c …> (calamine ignores prefixes) and the like all look like the usual form or fail it.
+_CANON = bytes.maketrans(b":'", b'<"')
+_DUPLICATE_R = re.compile(rb'"r=')  # a second r attribute: quick-xml lets the last one win
+_SPECIAL_TYPE = re.compile(rb't="(?:e|str|inlineStr)"')
+# on the part itself (quotes and spaces as they come)
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*(["'])e\1""")
+_VALUE_TEXT = re.compile(rb"<(?:[^\s/>=<:]+:)?v>([^<]*)<")
+_CELL_END = re.compile(rb"</(?:[^\s/>=<:]+:)?c\s*>")
+
+
+@functools.lru_cache(maxsize=256)
+def _outside_claim(rows: int, cols: int) -> re.Pattern[bytes]:
+    """In the canonical copy: a cell whose first attribute is not ``r="…"`` within the claim
+    (any case; calamine's parser reads a–z as A–Z)."""
+    ref = _letters_up_to(_col_letters(cols)) + _number_up_to(rows)
+    return re.compile(rb'<c(?!r="' + ref + rb'")')
+
+
+def _number_up_to(n: int) -> bytes:
+    """A decimal number 1…n without leading zeros; the longest (commonest) forms first."""
+    digits = str(n)
+    alts = []
+    for i, ch in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(ch) > low:
+            rest = len(digits) - i - 1
+            alts.append(f"{digits[:i]}[{low}-{int(ch) - 1}]" + _repeat("[0-9]", rest))
+    alts.append(digits)
+    if len(digits) > 1:
+        alts.append(f"[1-9][0-9]{{0,{len(digits) - 2}}}")
+    return ("(?:" + "|".join(alts) + ")").encode()
+
+
+def _number_above(n: int) -> bytes:
+    """A decimal number greater than n, possibly with leading zeros (calamine reads those)."""
+    digits = str(n)
+    alts = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            rest = len(digits) - i - 1
+            alts.append(f"{digits[:i]}[{int(ch) + 1}-9]" + _repeat("[0-9]", rest))
+    return ("0*(?:" + "|".join(alts) + ")").encode()
+
+
+def _letters_up_to(letters: str) -> bytes:
+    """Column letters A…``letters`` in either case."""
+
+    def both(lo: str, hi: str) -> str:
+        return f"{lo}-{hi}{lo.lower()}-{hi.lower()}"
+
+    if len(letters) == 1:
+        return f"[{both('A', letters)}]".encode()
+    alts = []
+    for i, ch in enumerate(letters):
+        prefix = "".join(f"[{c}{c.lower()}]" for c in letters[:i])
+        rest = len(letters) - i - 1
+        if ch > "A":
+            alts.append(f"{prefix}[{both('A', chr(ord(ch) - 1))}]" + _repeat("[A-Za-z]", rest))
+    alts.append("".join(f"[{c}{c.lower()}]" for c in letters))
+    alts.append(f"[A-Za-z]{{1,{len(letters) - 1}}}")
+    return ("(?:" + "|".join(alts) + ")").encode()
+
+
+def _repeat(cls: str, n: int) -> str:
+    return "" if n == 0 else cls if n == 1 else f"{cls}{{{n}}}"
+
+
+def _first_row_past(xml: bytes, start: int, end: int, rows: int) -> int | None:
+    """The row of the first usually written cell (``<c r="…">``) past ``rows`` that holds a
+    value or a formula, found by one search: refuses a huge sheet without walking it."""
+    m = _past_rows(rows).search(xml, start, end)
+    return int(m.group(1)) if m else None
+
+
+@functools.lru_cache(maxsize=8)
+def _past_rows(rows: int) -> re.Pattern[bytes]:
+    return re.compile(
+        rb'<c r="[A-Za-z]{1,3}(' + _number_above(rows) + rb')"[^>]*>\s*<(?:v|is|f)[\s>]'
+    )
+
+
+def _fast_scan(
+    xml: bytes, start: int, end: int, name: str, claim: tuple[int, int]
+) -> _SheetScan | None:
+    """The scan of a sheet whose cells are all written the usual way, or None if the sheet
+    needs the exact walk."""
+    rows, cols = claim
+    if start == end:
+        return _SheetScan(0, 0)
+    canon = xml.translate(_CANON, b" \t\n\r")
+    region = _region(canon)
+    if region is None:
+        return None
+    for pattern in (_outside_claim(rows, cols), _DUPLICATE_R):
+        if pattern.search(canon, *region):
+            return None
+    special = _SPECIAL_TYPE.search(canon, *region) is not None  # however they are quoted
+    del canon
+    scan = _SheetScan(rows, cols, _formula_cells(xml))
+    if not special:
+        return scan
+    for m in _ERROR_TYPE.finditer(xml, start, end):
+        cell = _enclosing_cell(xml, m.start())
+        if cell is None:
+            return None
+        close = _CELL_END.search(xml, m.end(), end)
+        value = _VALUE_TEXT.search(xml, m.end(), close.start() if close else end)
+        if value is not None and value.group(1).strip():
+            scan.errors[cell] = value.group(1).strip().decode("utf-8", errors="replace")
+    for pattern in (_long_inline(), _long_formula_text()):
+        for m in pattern.finditer(xml, start, end):
+            cell = _enclosing_cell(xml, m.start())
+            if cell is None:
+                return None
+            close = _CELL_END.search(xml, m.end(), end)
+            stop = close.start() if close else end
+            limit = CONTENT_LIMITS["max_cell_chars"]
+            chars = _text_chars(xml[xml.find(b">", m.start()) + 1 : stop])
+            if chars > limit:
+                raise UnreadableWorkbook(_too_long(name, *cell, chars, limit))
+    return scan
+
+
+def _long_inline() -> re.Pattern[bytes]:
+    """An inline string longer than ``max_cell_chars`` bytes (only those can be too long)."""
+    return _long_cell(b"inlineStr", CONTENT_LIMITS["max_cell_chars"])
+
+
+def _long_formula_text() -> re.Pattern[bytes]:
+    return _long_cell(b"str", CONTENT_LIMITS["max_cell_chars"])
+
+
+@functools.lru_cache(maxsize=8)
+def _long_cell(kind: bytes, n: int) -> re.Pattern[bytes]:
+    opening = rb"""<c\s[^>]*?\bt\s*=\s*(["'])""" + kind + rb"\1[^>]*>"
+    return re.compile(opening + rb"(?:[^<]|<(?!/c>))" + f"{{{n + 1}}}".encode())
+
+
+# Exact path: every tag, read the way calamine's XML reader reads it.
+_NAME = rb"[^\s/>=<]+"
+_XML_TAG = re.compile(
+    rb"<(?:/(" + _NAME + rb")\s*>"  # 1: end tag
+    rb"|(" + _NAME + rb")"  # 2: start tag name
+    rb"((?:\s+" + _NAME + rb"""\s*=\s*(?:"[^"]*"|'[^']*'))*)"""  # 3: attributes
+    rb"\s*(/?)>"  # 4: empty element
+    rb"|!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>)"
+    rb"|<",  # anything else: not XML calamine would read
+    re.S,
+)
+_ATTR = re.compile(rb"""(""" + _NAME + rb""")\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attr(attrs: bytes, key: bytes) -> bytes | None:
+    """The last value of attribute ``key`` (quick-xml lets a repeated attribute override)."""
+    value = None
+    for m in _ATTR.finditer(attrs):
+        if m.group(1) == key:
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+    return value
+
+
+def _parse_ref(ref: bytes) -> tuple[int, int | None] | None:
+    """(1-based row, 0-based column or None) as calamine parses a reference; None if it
+    cannot (then calamine refuses the file itself)."""
+    i = len(ref)
+    while i and 48 <= ref[i - 1] <= 57:
+        i -= 1
+    if i == len(ref):
+        return None
+    row = int(ref[i:])
+    if row == 0:
+        return None
+    letters = ref[:i]
+    if not letters:
+        return row, None
+    if not (letters.isalpha() and letters.isascii()):
+        return None
+    return row, _col_index(letters)
+
+
+def _local_name(name: bytes) -> bytes:
+    return name.partition(b":")[2] or name
+
+
+def _walk(xml: bytes, start: int, end: int, name: str, budget: _Budget) -> _SheetScan:
+    """The exact used area, formula and error cells: calamine's rules, tag by tag.
+
+    Refuses as soon as the used area breaks a limit, so a huge sheet costs little.
+    """
+    max_rows, max_cells = CONTENT_LIMITS["max_rows"], CONTENT_LIMITS["max_cells"]
+    limit = CONTENT_LIMITS["max_cell_chars"]
+    row_index = col_index = 0  # 0-based, like calamine's
+    used_rows = used_cols = 0
+    formulas: set[tuple[int, int]] = set()
+    errors: dict[tuple[int, int], str] = {}
+    cell: tuple[int, int] | None = None  # (row, col) 0-based of the open cell
+    cell_start = 0
+    cell_type: bytes | None = None
+    valued = False
+    for m in _XML_TAG.finditer(xml, start, end):
+        closing, opening = m.group(1), m.group(2)
+        if closing is not None:
+            local = _local_name(closing)
+            if local == b"row":
+                row_index, col_index = row_index + 1, 0
+            elif local == b"c" and cell is not None:
+                if valued:
+                    used_rows = max(used_rows, cell[0] + 1)
+                    used_cols = max(used_cols, cell[1] + 1)
+                    if used_rows > max_rows or budget.cells + used_rows * used_cols > max_cells:
+                        _within(name, used_rows, used_cols, budget, exact=True)
+                    if cell_type in (b"str", b"inlineStr") and m.start() - cell_start > limit:
+                        chars = _text_chars(xml[cell_start : m.start()])
+                        if chars > limit:
+                            raise UnreadableWorkbook(
+                                _too_long(name, cell[0] + 1, cell[1], chars, limit)
+                            )
+                cell = None
             continue
-        if target.startswith("/"):
-            part = target.lstrip("/")
-        else:
-            part = posixpath.normpath(posixpath.join("xl", target))
-        info = _member(members, part)
-        if info is not None:
-            parts[name] = info
-    return date1904, parts
+        if opening is None:
+            if m.group().startswith(b"<!--") or m.group().startswith((b"<![CDATA[", b"<?")):
+                continue
+            raise UnreadableWorkbook(
+                _R_SHEET_XML.format(sheet=name, detail=f"第 {m.start()} 字节处的标签无法识别")
+            )
+        local = _local_name(opening)
+        attrs, empty = m.group(3), bool(m.group(4))
+        if local == b"row":
+            ref = _attr(attrs, b"r")
+            if ref is not None:
+                parsed = _parse_ref(ref)
+                if parsed is not None:
+                    row_index = parsed[0] - 1
+            if empty:
+                row_index, col_index = row_index + 1, 0
+        elif local == b"c":
+            ref = _attr(attrs, b"r")
+            parsed = _parse_ref(ref) if ref is not None else None
+            if parsed is not None and parsed[1] is not None:
+                cell = (parsed[0] - 1, parsed[1])
+            else:
+                cell = (row_index, col_index)
+            col_index = cell[1] + 1
+            cell_type, valued, cell_start = _attr(attrs, b"t"), False, m.end()
+            if empty:
+                cell = None
+        elif cell is not None:
+            if local in (b"v", b"is"):
+                valued = True
+                if local == b"v" and cell_type == b"e" and not empty:
+                    text = xml[m.end() : xml.find(b"<", m.end(), end)].strip()
+                    if text:
+                        errors[(cell[0] + 1, cell[1])] = text.decode("utf-8", errors="replace")
+            elif local == b"f":
+                formulas.add((cell[0] + 1, cell[1]))
+    return _SheetScan(used_rows, used_cols, frozenset(formulas), errors)
 
 
 # --- values ------------------------------------------------------------------------------------
 
 
-def _read_values(path: str, wanted: frozenset[str] | None) -> list[tuple[str, list[Any], bool]]:
-    """(name, rows, hidden) of each wanted sheet, in file order; calamine errors become reasons."""
+def _read_values(
+    path: str, wanted: frozenset[str] | None, gate: _Gate
+) -> list[tuple[str, list[Any], bool, _Cells]]:
+    """(name, rows, hidden, formulas) of each wanted sheet, in file order; calamine errors
+    become reasons."""
     try:
+        gate.open()
         if os.path.splitext(path)[1].lower() in _MISLEADING_SUFFIXES:
             with open(path, "rb") as stream:
                 return _calamine_sheets(
-                    python_calamine.CalamineWorkbook.from_filelike(stream), wanted
+                    python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
                 )
-        return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(path), wanted)
+        return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(path), wanted, gate)
+    except UnreadableWorkbook:
+        raise
     except python_calamine.PasswordError:
         raise UnreadableWorkbook(_R_ENCRYPTED) from None
     except Exception as exc:
@@ -382,15 +1039,20 @@ def _read_values(path: str, wanted: frozenset[str] | None) -> list[tuple[str, li
 
 
 def _calamine_sheets(
-    wb: python_calamine.CalamineWorkbook, wanted: frozenset[str] | None
-) -> list[tuple[str, list[Any], bool]]:
+    wb: python_calamine.CalamineWorkbook, wanted: frozenset[str] | None, gate: _Gate
+) -> list[tuple[str, list[Any], bool, _Cells]]:
     with wb:
         out = []
         for index, meta in enumerate(wb.sheets_metadata):
             if wanted is not None and meta.name not in wanted:
                 continue
+            scan = gate.sheet(index, meta.name)  # never parse a sheet before its check
             rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
-            out.append((meta.name, rows, meta.visible != python_calamine.SheetVisibleEnum.Visible))
+            for (row, col), text in scan.errors.items():
+                if row <= len(rows) and col < len(rows[row - 1]) and rows[row - 1][col] == "":
+                    rows[row - 1][col] = text
+            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+            out.append((meta.name, rows, hidden, scan.formulas))
         return out
 
 
@@ -413,11 +1075,7 @@ _CELL_REF = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]+)["']""")
 _ROW_REF = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|f)(?=[\s/>])([^>]*)>")
 _AFTER_F = frozenset(b" \t\r\n/>")
-
-
-def _scan_formulas(zf: zipfile.ZipFile, parts: dict[str, zipfile.ZipInfo]) -> dict[str, _Cells]:
-    """Formula cells of each sheet part, by sheet name."""
-    return {name: _formula_cells(_read_member(zf, info)) for name, info in parts.items()}
+_PLAIN_F = re.compile(rb"<f")
 
 
 def _col_index(letters: bytes) -> int:
@@ -438,7 +1096,11 @@ def _formula_cells(xml: bytes) -> _Cells:
     if not _PREFIX.fullmatch(prefix):
         prefix = b""
     needle = b"<" + prefix + b"f"
-    pos = xml.find(needle, start, end)
+    if not prefix:  # the usual case; re's literal search beats bytes.find here
+        first = _PLAIN_F.search(xml, start, end)
+        pos = first.start() if first else -1
+    else:
+        pos = xml.find(needle, start, end)
     if pos < 0:  # fast path: no formula at all
         return frozenset()
     cells: set[tuple[int, int]] = set()

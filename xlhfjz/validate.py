@@ -428,20 +428,14 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
         for f, fid, c, parse, cache, required in plan:
             v = row[c] if c < width else None
             kind = v.__class__
-            if v is None or (kind is str and not v.strip()):
-                values[fid] = None
-                cells[fid] = None
+            if v is None or (kind is str and (not v.strip() or v in EXCEL_ERRORS)):
+                values[fid] = None  # an error value (#N/A …) is no value: kept, but not typed
+                cells[fid] = v or None
                 if required:
-                    add(
-                        "required-missing",
-                        E,
-                        sheet,
-                        excel_row,
-                        f,
-                        None,
-                        _required_message(f),
-                        record,
-                    )
+                    message = _error_value_message(f, v) if v else _required_message(f)
+                    add("required-missing", E, sheet, excel_row, f, v or None, message, record)
+                if v and formulas and (excel_row, c + first_col) in formulas:
+                    add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
                 continue
             cells[fid] = v
             key = (kind, v)
@@ -511,6 +505,16 @@ def _date_bounds(ctx: Context) -> dict[str, tuple[Any, Any]]:
         "by_end": (None, min(ends) if ends else None),
         "by_report": (None, report),
     }
+
+
+#: Excel's error values (the reader gives them as text): never a usable value.
+EXCEL_ERRORS = frozenset(
+    ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+)
+
+
+def _error_value_message(f: Field, value: str) -> str:
+    return f"“{f.label}”是错误值“{value}”（公式出错），请直接填写正确的内容"
 
 
 def _required_message(f: Field) -> str:
