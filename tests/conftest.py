@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,18 @@ def write_xlsx(
                 ws.write_formula(row - 1, col, formula, None, cached)
     wb.close()
     return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m xlhfjz ARGS`` as a user runs it: a real process, UTF-8 output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "xlhfjz", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 @pytest.fixture

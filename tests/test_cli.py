@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import standard_sheets, write_xlsx
+from conftest import run_cli, standard_sheets, write_xlsx
 
 from xlhfjz.sample import generate_community, plant_typical_errors
 
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlhfjz", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        timeout=120,
-    )
+run = run_cli
 
 
 @pytest.fixture

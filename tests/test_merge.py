@@ -14,14 +14,13 @@ import hashlib
 import json
 import math
 import re
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -640,15 +639,7 @@ def test_dashboard_submitted_counts_only_listed_communities(street: Street) -> N
 # ── the command line ────────────────────────────────────────────────────────────────────────
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlhfjz", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        timeout=120,
-    )
+run = run_cli
 
 
 def test_cli_merge_json(street: Street, tmp_path: Path) -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli
 from openpyxl import load_workbook
 
 from xlhfjz.merge import merge_folder
@@ -37,14 +36,7 @@ def inspection(code: str, **kw: Any) -> dict[str, Any]:
     return {**base, **kw}
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "xlhfjz", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+run = run_cli
 
 
 def set_parameter(path: Path, label: str, value: Any) -> None:
