@@ -135,7 +135,7 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, PermissionError):
         return f"没有权限写入或读取“{exc.filename}”，文件可能正在 Excel 中打开，请先关闭"
     if isinstance(exc, FileNotFoundError):
-        return f"找不到“{exc.filename}”"
+        return f"找不到“{exc.filename}”" if exc.filename else f"找不到所需的文件（{exc}）"
     if isinstance(exc, OSError):
         return f"文件读写失败：{exc.strerror or exc}"
     return f"{type(exc).__name__}: {exc}"

@@ -22,7 +22,6 @@ exported; a ``.cls`` export converted by :func:`class_stream_source`).
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import re
 import struct
 import uuid
@@ -42,11 +41,13 @@ __all__ = [
 
 def _macros_dir() -> Path:
     """``macros/*.bas`` (ASCII, CRLF): beside the package in a checkout, ``xlhfjz.macros`` when
-    installed (pyproject maps the folder into the package)."""
+    installed (pyproject maps the folder into the package, as a namespace package)."""
     checkout = Path(__file__).resolve().parent.parent / "macros"
     if checkout.is_dir():
         return checkout
-    return Path(str(importlib.resources.files("xlhfjz.macros")))
+    import xlhfjz.macros  # type: ignore[import-not-found]
+
+    return Path(next(iter(xlhfjz.macros.__path__)))
 
 
 #: The folder of the workbook macros.
