@@ -127,9 +127,10 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         dash = wb.add_worksheet(DASHBOARD)
-        _table_sheet(
-            wb, SCORES, *score_table(result.communities), fmt, widths={1: 14, 2: 16, 27: 40}
-        )
+        header, rows = score_table(result.communities)
+        # code, name, result, total, 19 items, 3 gates, vetoes, reasons, E, W, file
+        widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
+        _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
         for sheet in merged_sheets():
             header, rows = ledger_table(sheet, result.communities)
@@ -162,9 +163,14 @@ def _table_sheet(
     ws = wb.add_worksheet(name)
     ws.write_row(0, 0, header, fmt.header)
     ws.freeze_panes(1, 0)
-    ws.set_row(0, 30)
+    ws.set_row(0, 42)
+    total = 0
     for c, label in enumerate(header):
-        ws.set_column(c, c, (widths or {}).get(c, max(8, min(24, len(label) * 2 + 2))))
+        width = (widths or {}).get(c, max(8, min(24, len(label) * 2 + 2)))
+        ws.set_column(c, c, width)
+        total += width
+    if total > 160:
+        ws.set_paper(8)  # A3: a wide table stays legible when printed one page wide
     n = 0
     for n, row in enumerate(rows, start=1):
         ws.write_row(n, 0, row)
@@ -236,6 +242,7 @@ def _write_dashboard(
     results_chart.set_title({"name": "创建结果分布", "name_font": {"size": 11}})
     results_chart.set_legend({"none": True})
     results_chart.set_y_axis({"reverse": True})
+    results_chart.set_x_axis({"min": 0, "major_unit": 1, "num_format": "0"})
     results_chart.set_size({"width": 440, "height": 20 * (last_count - 2)})
     ws.insert_chart(3, 4, results_chart, {"x_offset": 10})
 
