@@ -110,11 +110,19 @@ class Present:
 
 
 class RowRule(Protocol):
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]: ...
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]: ...
 
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 _OPS_ZH = {">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于"}
+
+
+# Row rules run once per row of every ledger: each returns a tuple (usually empty) rather than
+# being a generator, and tests its operands inline — a measurable share of validation time.
+
+
+def _unknown(v: Any) -> bool:
+    return v is None or v is INVALID
 
 
 @dataclass(frozen=True)
@@ -125,17 +133,18 @@ class Order:
     earlier: str
     strict: bool = False
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         a, b = values.get(self.later), values.get(self.earlier)
-        if _known(a, b) and (a <= b if self.strict else a < b):
-            word = "晚于" if self.strict else "不早于"
-            yield (
-                self.later,
-                "date-order",
-                E,
-                f"{labels[self.later]}应{word}{labels[self.earlier]}（{b.isoformat()}），"
-                f"现为 {a.isoformat()}",
-            )
+        if a is None or b is None or a is INVALID or b is INVALID:
+            return ()
+        if not (a <= b if self.strict else a < b):
+            return ()
+        word = "晚于" if self.strict else "不早于"
+        message = (
+            f"{labels[self.later]}应{word}{labels[self.earlier]}（{b.isoformat()}），"
+            f"现为 {a.isoformat()}"
+        )
+        return ((self.later, "date-order", E, message),)
 
 
 @dataclass(frozen=True)
@@ -148,20 +157,21 @@ class Compare:
     severity: Severity
     message: str
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         a = values.get(self.field)
-        b = values.get(self.other) if isinstance(self.other, str) else self.other
-        if isinstance(self.other, str) and not _known(b):
-            return
         if a is INVALID:
-            return
-        if a is None:
-            # A blank optional count next to a condition that asks for one (发放资料份数 …).
-            if isinstance(self.other, str):
-                return
-            a = 0
-        if not _OPS[self.op](a, b):
-            yield self.field, "inconsistent", self.severity, self.message
+            return ()
+        if isinstance(self.other, str):
+            b = values.get(self.other)
+            if a is None or b is None or b is INVALID:
+                return ()
+        else:
+            b = self.other
+            if a is None:
+                a = 0  # a blank optional count next to a condition that asks for one
+        if _OPS[self.op](a, b):
+            return ()
+        return ((self.field, "inconsistent", self.severity, self.message),)
 
 
 @dataclass(frozen=True)
@@ -172,10 +182,11 @@ class IfHas:
     value: str
     rule: Compare
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         chosen = values.get(self.field)
-        if _known(chosen) and self.value in chosen:
-            yield from self.rule.check(values, labels)
+        if _unknown(chosen) or self.value not in chosen:
+            return ()
+        return self.rule.check(values, labels)
 
 
 @dataclass(frozen=True)
@@ -186,15 +197,12 @@ class Exclusive:
     value: str
     severity: Severity
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         chosen = values.get(self.field)
-        if _known(chosen) and self.value in chosen and len(chosen) > 1:
-            yield (
-                self.field,
-                "inconsistent",
-                self.severity,
-                f"“{self.value}”不能与其他选项同时填写，请只保留“{self.value}”或删去它",
-            )
+        if _unknown(chosen) or len(chosen) < 2 or self.value not in chosen:
+            return ()
+        message = f"“{self.value}”不能与其他选项同时填写，请只保留“{self.value}”或删去它"
+        return ((self.field, "inconsistent", self.severity, message),)
 
 
 @dataclass(frozen=True)
@@ -205,9 +213,11 @@ class Forbidden:
     severity: Severity
     message: str
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
-        if all(values.get(k) == v for k, v in self.combination.items()):
-            yield list(self.combination)[-1], "inconsistent", self.severity, self.message
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
+        for k, v in self.combination.items():
+            if values.get(k) != v:
+                return ()
+        return ((list(self.combination)[-1], "inconsistent", self.severity, self.message),)
 
 
 @dataclass(frozen=True)
@@ -218,17 +228,15 @@ class SensitiveName:
     flag_field: str
     words: tuple[str, ...]
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         name, flag = values.get(self.name_field), values.get(self.flag_field)
-        if _known(name, flag) and flag == "否":
-            hit = next((w for w in self.words if w in name), None)
-            if hit:
-                yield (
-                    self.flag_field,
-                    "inconsistent",
-                    W,
-                    f"{labels[self.name_field]}含“{hit}”字样，{labels[self.flag_field]}应填“是”",
-                )
+        if flag != "否" or _unknown(name):
+            return ()
+        hit = next((w for w in self.words if w in name), None)
+        if hit is None:
+            return ()
+        message = f"{labels[self.name_field]}含“{hit}”字样，{labels[self.flag_field]}应填“是”"
+        return ((self.flag_field, "inconsistent", W, message),)
 
 
 @dataclass(frozen=True)
@@ -240,15 +248,12 @@ class CalmButRisky:
     level: str
     risky: tuple[str, ...]
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         found, level = values.get(self.findings), values.get(self.level)
-        if _known(found, level) and list(found) == [self.calm] and level in self.risky:
-            yield (
-                self.level,
-                "inconsistent",
-                W,
-                f"发现情况为“{self.calm}”，风险等级却为“{level}”，请核实其中之一",
-            )
+        if level not in self.risky or _unknown(found) or tuple(found) != (self.calm,):
+            return ()
+        message = f"发现情况为“{self.calm}”，风险等级却为“{level}”，请核实其中之一"
+        return ((self.level, "inconsistent", W, message),)
 
 
 @dataclass(frozen=True)
@@ -259,16 +264,15 @@ class ReportedLate:
     event: str
     days: int
 
-    def check(self, values: Values, labels: Mapping[str, str]) -> Iterable[Finding]:
+    def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
         a, b = values.get(self.reported), values.get(self.event)
-        if _known(a, b) and (a - b).days > self.days:
-            yield (
-                self.reported,
-                "inconsistent",
-                W,
-                f"{labels[self.reported]}比{labels[self.event]}晚 {(a - b).days} 天，"
-                f"中高风险应在 {self.days} 天内上报",
-            )
+        if _unknown(a) or _unknown(b) or (a - b).days <= self.days:
+            return ()
+        message = (
+            f"{labels[self.reported]}比{labels[self.event]}晚 {(a - b).days} 天，"
+            f"中高风险应在 {self.days} 天内上报"
+        )
+        return ((self.reported, "inconsistent", W, message),)
 
 
 # ── keys ────────────────────────────────────────────────────────────────────────────────────

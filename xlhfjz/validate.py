@@ -36,7 +36,7 @@ from xlhfjz.schema import (
 HEADER_SCAN_ROWS = 30
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One non-empty data row: its Excel row, typed values and raw cells by field id."""
 
@@ -417,7 +417,7 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
         for c in content_cols:
             if c < width:
                 v = row[c]
-                if v is not None and v != "" and (v.__class__ is not str or v.strip()):
+                if v is not None and v != "" and (v.__class__ is not str or not v.isspace()):
                     break
         else:
             continue  # an empty row (or one with only a 序号)
@@ -428,7 +428,7 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
         for f, fid, c, parse, cache, required in plan:
             v = row[c] if c < width else None
             kind = v.__class__
-            if v is None or (kind is str and (not v.strip() or v in EXCEL_ERRORS)):
+            if v is None or (kind is str and (not v or v.isspace() or v in EXCEL_ERRORS)):
                 values[fid] = None  # an error value (#N/A …) is no value: kept, but not typed
                 cells[fid] = v or None
                 if required:
