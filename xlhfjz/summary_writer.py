@@ -18,6 +18,7 @@ from typing import Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz import __version__
@@ -65,7 +66,9 @@ class SummaryLocked(SummaryWriteError):
 
 
 @contextmanager
-def _atomic(path: Path, bulk: dict[str, BulkSheet] | None = None) -> Iterator[xlsxwriter.Workbook]:
+def _atomic(
+    path: Path, bulk: dict[str, BulkSheet] | None = None
+) -> Iterator[tuple[xlsxwriter.Workbook, Format]]:
     """An XlsxWriter workbook written to a temporary file and renamed over ``path`` when done.
 
     ``bulk`` (zip part → rows), filled while the workbook is built, is streamed into those
@@ -78,9 +81,8 @@ def _atomic(path: Path, bulk: dict[str, BulkSheet] | None = None) -> Iterator[xl
     spliced = path.with_name(f".{path.stem}.{token}.tmp2.xlsx")
     wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
     date_format = wb.add_format({"num_format": OPTIONS["default_date_format"]})
-    wb.date_format = date_format  # type: ignore[attr-defined]
     try:
-        yield wb
+        yield wb, date_format
         try:
             wb.close()
             final = tmp
@@ -123,7 +125,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     """Write the summary workbook of a merge; returns its path."""
     target = Path(path)
     bulk: dict[str, BulkSheet] = {}
-    with _atomic(target, bulk) as wb:
+    with _atomic(target, bulk) as (wb, date_format):
         wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         dash = wb.add_worksheet(DASHBOARD)
@@ -138,7 +140,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
             ws = _table_sheet(wb, sheet.name, header, (), fmt, last_row=count)
             for c, f in enumerate(sheet.fields):
                 if f.type == "date":
-                    ws.set_column(c, c, 12, wb.date_format)  # type: ignore[attr-defined]
+                    ws.set_column(c, c, 12, date_format)
             # XlsxWriter names the parts after the order the sheets were added in
             part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
             bulk[part] = BulkSheet(rows, len(header), count)
@@ -346,7 +348,7 @@ def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
             v = rec.values
             rows_p.append([c.code, c.name, v.get("point_name"), v.get("location"), v.get("keeper"),
                            v.get("keeper_phone")])  # fmt: skip
-    with _atomic(target) as wb:
+    with _atomic(target) as (wb, _):
         fmt = _Formats(wb)
         header_l = [
             "社区代码",
