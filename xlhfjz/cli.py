@@ -27,9 +27,39 @@ class UsageError(Exception):
     """A Chinese message for stderr; exit code 2."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with its own words in Chinese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # type: ignore[override]
+        for pattern, chinese in _ARGPARSE_ZH:
+            message = re.sub(pattern, chinese, message)
         raise UsageError(f"命令用法有误：{message}（运行 xlhfjz -h 查看帮助）")
+
+
+#: argparse's own error messages, in Chinese.
+_ARGPARSE_ZH = (
+    (r"^the following arguments are required: (.*)$", r"缺少必需的参数：\1"),
+    (r"^unrecognized arguments: (.*)$", r"无法识别的参数：\1"),
+    (
+        r"^argument (\S+): invalid choice: (.*?) \(choose from (.*)\)$",
+        r"\1 的取值 \2 无效（可选：\3）",
+    ),
+    (r"^argument (\S+): expected one argument$", r"\1 后面需要一个值"),
+    (r"^argument (\S+): ", r"\1："),
+)
 
 
 def _date_arg(text: str) -> dt.date:
@@ -49,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="xlhfjz", description="创建“无非法集资社区（村居）”台账：生成模板、校验、评分、汇总"
     )
-    p.add_argument("--version", action="version", version=f"xlhfjz {__version__}")
+    p.add_argument(
+        "--version", action="version", version=f"xlhfjz {__version__}", help="显示版本号"
+    )
     p.add_argument("--debug", action="store_true", help="出错时显示详细的技术信息")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
