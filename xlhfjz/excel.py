@@ -69,6 +69,8 @@ from xlhfjz.rawbook import RawSheet, RawWorkbook
 from xlhfjz.schema import (
     BY_NAME,
     INSPECTIONS,
+    MARKS_HEADER,
+    MARKS_SHEET,
     META_SHEET,
     OFFICE_SETTINGS,
     PARAMETERS_SHEET,
@@ -130,8 +132,6 @@ ERROR_FILL = "#FFC7CE"
 WARNING_FILL = "#FFEB9C"
 CLEARED_FILL = "#FFFFFF"
 
-MARKS_SHEET = "_marks"
-MARKS_HEADER = ("工作表", "地址")
 RESULT_SHEET = "校验结果"
 RESULT_HEADER = ("工作表", "行", "列", "级别", "说明", "单元格")
 SCORE_SHEET = "创建评分"

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlhfjz.api import validate_file
@@ -56,7 +56,6 @@ class MergeResult:
     logs: list[FileLog]
     target: Target
     office: OfficeData
-    superseded: list[FileResult] = field(default_factory=list)
 
 
 def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[FileLog]]:
@@ -139,7 +138,6 @@ def merge_folder(
 
     roster = office.roster_codes
     communities: dict[str, Community] = {}
-    superseded: list[FileResult] = []
     for code, group in by_code.items():
         group.sort(key=lambda r: (r.report.context.report_date or _MIN_DATE, _rel(r.path, root)))
         used, older = group[-1], group[:-1]
@@ -165,7 +163,6 @@ def merge_folder(
             reason = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
             logs.append(FileLog(_rel(res.path, root), res.size, res.sha256, outcome, reason,
                                 res.report.rows, code))  # fmt: skip
-        superseded += older
 
     unread_codes = {log.community_code for log in logs if log.outcome == "unreadable"}
     for code, name in roster.items():
@@ -182,8 +179,8 @@ def merge_folder(
     # N: the list, or (without one) every submitted community we could tell apart
     listed = [c for c in ordered if c.code in roster] if roster else [c for c in ordered if c.code]
     logs.sort(key=lambda log: log.file)
-    return MergeResult(str(root), ordered, logs, target(listed, office.parameters["target_ratio"]),
-                       office, superseded)  # fmt: skip
+    tgt = target(listed, office.parameters["target_ratio"])
+    return MergeResult(str(root), ordered, logs, tgt, office)
 
 
 _MIN_DATE = dt.date.min

@@ -756,6 +756,9 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 META_SHEET = "_meta"
+#: Hidden sheet where the Excel buttons keep the addresses of the marks they made.
+MARKS_SHEET = "_marks"
+MARKS_HEADER = ("工作表", "地址")
 GUIDE_SHEET = "使用说明"
 
 

@@ -45,6 +45,8 @@ from xlhfjz.schema import (
     BASIC_INFO,
     GUIDE_SHEET,
     LEDGERS,
+    MARKS_HEADER,
+    MARKS_SHEET,
     META_SHEET,
     REMARK,
     SERIAL_LABEL,
@@ -104,8 +106,6 @@ REGENERATE = "python -m xlhfjz.template"
 #: mark under this header), so that the next validation clears only its own marks. It is in the
 #: .xlsx too, so that the same button functions can serve a macro-free workbook (remote mode), which
 #: cannot hide a sheet it adds.
-MARKS_SHEET = "_marks"
-MARKS_HEADER = ("工作表", "地址")
 
 #: xlwings' workbook configuration sheet (read by its VBA ``GetConfig`` and by ``Book.caller()``):
 #: keys from A1 down in column A, values in column B, no header row, no blank row in between.
