@@ -67,11 +67,13 @@ class Table:
     packed: bytes | None = None
     """The merge's compact form of ``records`` (see :func:`xlhfjz.summary.pack_tables`)."""
     packed_count: int = 0
+    rendered: Any = None
+    """The merge's summary-ready form of the masked rows (an :class:`xlhfjz.sheetdata.Chunk`)."""
 
     @property
     def size(self) -> int:
-        """Non-empty rows, packed or not."""
-        return self.packed_count if self.packed is not None else len(self.records)
+        """Non-empty rows, kept as records or not (the merge drops them once packed)."""
+        return len(self.records) or self.packed_count
 
     def valid_values(self) -> list[dict[str, Any]]:
         return [r.values for r in self.records if r.valid]
