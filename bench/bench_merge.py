@@ -2,22 +2,24 @@
 
 Compares, in the same run and each in a fresh process, the bare read of every file with the Rust
 reader (python-calamine, all sheets to Python values; sequential and with two processes) and the
-full merge (read, validate, score, write the summary). Prints seconds, peak memory (max RSS of
-the process and its workers) and the ratio to the bare read.
+full merge (read, validate, score, write the summary). The three commands take turns, ``repeat``
+rounds, so that a busy moment of the machine hits all of them; prints median seconds, peak
+memory (max RSS of the process and its workers) and the ratios to the bare reads.
 
-    python bench/bench_merge.py [--communities 200] [--repeat 1]
+    python bench/bench_merge.py [--communities 200] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_validate import OUT, measure, unique_copy
+from bench_validate import OUT, run, unique_copy
 
 BARE_READ = """
 import sys
@@ -70,7 +72,7 @@ def make_folder(n: int) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--communities", type=int, default=200)
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     folder = make_folder(args.communities)
     size = sum(p.stat().st_size for p in folder.glob("*.xlsx")) / 1e6
@@ -81,17 +83,22 @@ def main() -> None:
         ("bare read, 2 processes", [py, "-c", BARE_READ, str(folder), "2"]),
         ("xlhfjz merge", [py, "-m", "xlhfjz", "merge", str(folder), "-o", str(summary)]),
     ]
-    results = [(what, *measure(cmd, args.repeat)) for what, cmd in runs]
-    base = results[0][1]
-    print(f"{'files':>6} {'MB':>6} {'what':<24} {'seconds':>8} {'peak MB':>8} {'ratio':>6}")
-    for what, seconds, peak in results:
-        print(
-            f"{args.communities:>6} {size:>6.0f} {what:<24} {seconds:>8.1f} {peak / 1e6:>8.0f} {seconds / base:>6.2f}"
-        )
-    print(f"summary: {summary.stat().st_size / 1e6:.0f} MB")
+    rounds = [[run(cmd) for _, cmd in runs] for _ in range(args.repeat)]
+    seconds = [statistics.median(r[k][0] for r in rounds) for k in range(len(runs))]
+    peaks = [max(r[k][1] for r in rounds) for k in range(len(runs))]
+    one, two = seconds[0], seconds[1]
     print(
-        "targets: merge < 60 s, peak < 1 GB, ≤ 2× the bare read (ratio column: to the 1-process read)"
+        f"{'files':>6} {'MB':>6} {'what':<24} {'seconds':>8} {'peak MB':>8} {'÷ 1 proc':>9} {'÷ 2 proc':>9}"
     )
+    for (what, _), s, peak in zip(runs, seconds, peaks, strict=True):
+        print(
+            f"{args.communities:>6} {size:>6.0f} {what:<24} {s:>8.1f} {peak / 1e6:>8.0f}"
+            f" {s / one:>9.2f} {s / two:>9.2f}"
+        )
+    per_round = ", ".join(f"{r[2][0] / r[0][0]:.2f}" for r in rounds)
+    print(f"merge ÷ 1-process read, round by round: {per_round}")
+    print(f"summary: {summary.stat().st_size / 1e6:.0f} MB")
+    print("targets: merge < 60 s, peak < 1 GB, ≤ 2× the bare read")
 
 
 if __name__ == "__main__":

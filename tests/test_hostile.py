@@ -437,7 +437,7 @@ def merged(corpus: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     folder = next(iter(corpus.values())).parent
     before = _snapshot(folder)
     start = time.perf_counter()
-    result = merge_folder(folder, workers=2)
+    result = merge_folder(folder, workers=2, contacts=True)
     seconds = time.perf_counter() - start
     out = tmp_path_factory.mktemp("out")
     summary = write_summary(out / "汇总.xlsx", result)

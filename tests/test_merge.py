@@ -212,7 +212,7 @@ def street(tmp_path_factory: pytest.TempPathFactory) -> Street:
     office = read_office(read_workbook(office_path))
     before = _snapshot(folder)
 
-    result = merge_folder(folder, office)
+    result = merge_folder(folder, office, contacts=True)
     (base / "out").mkdir()
     summary = write_summary(base / "out" / "汇总.xlsx", result)
     wb = load_workbook(summary)
@@ -801,3 +801,41 @@ def test_wrong_template_file_is_logged_with_a_reason(tmp_path: Path) -> None:
     log = next(x for x in result.logs if x.file == "统计表.xlsx")
     assert any(c.file == "统计表.xlsx" for c in result.communities)  # in the status board
     assert log.reason and CJK.search(log.reason)
+
+
+def test_a_summary_left_in_the_folder_is_skipped_not_merged(street: Street, tmp_path: Path) -> None:
+    # the summary's data rows carry no row/cell references (sheetdata.py): our reader reads
+    # them as calamine does, and the merge recognises the file as a summary
+    book = read_workbook(street.summary)
+    calamine = CalamineWorkbook.from_path(str(street.summary))
+    for name in calamine.sheet_names:
+        assert book.sheets[name].rows == calamine.get_sheet_by_name(name).to_python(
+            skip_empty_area=False
+        ), name
+    s = _sample(24, "甲社区", A)
+    write_community_workbook(tmp_path / FILE_A, basic=s.basic, data=s.data)
+    (tmp_path / "汇总.xlsx").write_bytes(street.summary.read_bytes())
+    result = merge_folder(tmp_path, workers=1)
+    log = next(x for x in result.logs if x.file == "汇总.xlsx")
+    assert (log.outcome, log.reason) == ("skipped", "这是合并生成的汇总文件，不是社区台账")
+    assert [c.code for c in result.communities] == [A]
+
+
+def test_merged_rows_are_the_same_with_one_worker_and_two(street: Street, tmp_path: Path) -> None:
+    one = write_summary(
+        tmp_path / "one.xlsx", merge_folder(street.folder, street.office, workers=1)
+    )
+    two = write_summary(
+        tmp_path / "two.xlsx", merge_folder(street.folder, street.office, workers=2)
+    )
+    a, b = CalamineWorkbook.from_path(str(one)), CalamineWorkbook.from_path(str(two))
+    for sheet in (s for s in LEDGERS if not s.restricted):
+        rows = a.get_sheet_by_name(sheet.name).to_python()
+        assert rows == b.get_sheet_by_name(sheet.name).to_python(), sheet.name
+
+
+def test_contacts_need_the_merge_to_keep_them(street: Street, tmp_path: Path) -> None:
+    result = merge_folder(street.folder, street.office, workers=1)  # contacts not asked for
+    with pytest.raises(ValueError, match="contacts=True"):
+        write_contacts(tmp_path / "c.xlsx", result)
+    assert not (tmp_path / "c.xlsx").exists()

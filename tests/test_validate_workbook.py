@@ -9,6 +9,7 @@ import pytest
 from conftest import standard_sheets, write_xlsx
 
 from xlhfjz.api import validate_file
+from xlhfjz.rules import INVALID
 from xlhfjz.sample import default_basic, generate_community, plant_typical_errors
 from xlhfjz.schema import BY_NAME
 
@@ -111,6 +112,61 @@ def test_numbers_as_text_and_text_as_numbers_are_accepted(tmp_path: Path, sample
     assert rec[0].values["grid_no"] == 2
     assert [r.values["recruited"] for r in rec[1:4]] == [dt.date(2020, 6, 15)] * 3
     assert report.community_code == "370303009001"
+
+
+def test_repeated_values_keep_their_own_verdict(tmp_path: Path, sample) -> None:
+    # 1 (a number cell, read as 1.0) and TRUE are equal in Python but not as cells; repeated
+    # error values and blanks are reported on every row that holds them
+    for i, value in enumerate([1, True, 1, "#N/A", None, "#N/A", True]):
+        sample.set("宣传活动", i, "audience", value)
+    report = validate_file(write_xlsx(tmp_path / "repeats.xlsx", standard_sheets(sample)))
+    assert where(report) == [
+        ("宣传活动", 3, "咨询人次", "inconsistent"),
+        ("宣传活动", 4, "受众人数", "invalid-number"),
+        ("宣传活动", 5, "咨询人次", "inconsistent"),
+        ("宣传活动", 6, "受众人数", "required-missing"),
+        ("宣传活动", 7, "受众人数", "required-missing"),
+        ("宣传活动", 8, "受众人数", "required-missing"),
+        ("宣传活动", 9, "受众人数", "invalid-number"),
+    ]
+    records = report.tables["publicity"].records
+    assert [r.values["audience"] for r in records] == [1, INVALID, 1, None, None, None, INVALID]
+    assert [r.cells["audience"] for r in records] == [1.0, True, 1.0, "#N/A", None, "#N/A", True]
+    missing = [i.message for i in report.issues if i.code == "required-missing"]
+    assert missing == [
+        "“受众人数”是错误值“#N/A”（公式出错），请直接填写正确的内容",
+        "“受众人数”不能为空，请填写",
+        "“受众人数”是错误值“#N/A”（公式出错），请直接填写正确的内容",
+    ]
+
+
+def test_a_cell_of_spaces_is_empty_not_an_error_value(tmp_path: Path, sample) -> None:
+    sample.set("宣传活动", 0, "audience", "   ")
+    sample.set("宣传活动", 1, "audience", "　")  # a full-width space
+    report = validate_file(write_xlsx(tmp_path / "spaces.xlsx", standard_sheets(sample)))
+    missing = [(i.row, i.message) for i in report.issues if i.code == "required-missing"]
+    assert missing == [(3, "“受众人数”不能为空，请填写"), (4, "“受众人数”不能为空，请填写")]
+
+
+def test_header_is_the_first_row_with_most_labels(tmp_path: Path, sample) -> None:
+    sheets = standard_sheets(sample)
+    rows = sheets["志愿者"]
+    header = list(rows[1])
+    rows.insert(1, ["姓名", "手机"])  # a note above the header naming two columns
+    rows.insert(5, list(header))  # the header repeated among the data (a printed page break)
+    report = validate_file(write_xlsx(tmp_path / "header.xlsx", sheets))
+    table = report.tables["volunteers"]
+    assert table.header_row == 3
+    assert len(table.records) == len(sample.data["志愿者"]) + 1
+    assert where(report) == [
+        ("志愿者", 6, "年龄段", "invalid-choice"),
+        ("志愿者", 6, "性别", "invalid-choice"),
+        ("志愿者", 6, "所属网格", "invalid-grid"),
+        ("志愿者", 6, "手机", "invalid-phone"),
+        ("志愿者", 6, "状态", "invalid-choice"),
+        ("志愿者", 6, "类别", "invalid-choice"),
+        ("志愿者", 6, "选聘日期", "invalid-date"),
+    ]
 
 
 def test_formula_cell_uses_cached_value_with_a_warning(tmp_path: Path, sample) -> None:

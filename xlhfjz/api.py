@@ -12,11 +12,13 @@ from xlhfjz.validate import Report, unreadable_report, validate_workbook
 _SHEET_NAMES = [s.name for s in SHEETS] + ["_meta"]
 
 
-def validate_file(path: str | os.PathLike[str]) -> Report:
-    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue."""
+def validate_file(path: str | os.PathLike[str], *, overlap: bool = True) -> Report:
+    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue.
+
+    ``overlap``: as :func:`~xlhfjz.reader.read_workbook` (False in the merge's workers)."""
     name = os.fspath(path)
     try:
-        book = read_workbook(name, sheets=_SHEET_NAMES)
+        book = read_workbook(name, sheets=_SHEET_NAMES, overlap=overlap)
     except UnreadableWorkbook as exc:
         return unreadable_report(name, exc.reason)
     return validate_workbook(book)

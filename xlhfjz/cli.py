@@ -376,7 +376,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise UsageError(f"找不到文件夹“{args.folder}”")
     office = _load_office(args.office)
     result = merge_folder(
-        folder, office, recursive=args.recursive, progress=_progress(sys.stderr.isatty())
+        folder,
+        office,
+        recursive=args.recursive,
+        progress=_progress(sys.stderr.isatty()),
+        contacts=bool(args.contacts),
     )
     try:
         summary = write_summary(args.output, result)

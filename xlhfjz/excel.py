@@ -827,7 +827,7 @@ def merge_button() -> None:
                MERGE_TITLE, "critical")  # fmt: skip
         return
 
-    result = merge_folder(folder, office)
+    result = merge_folder(folder, office, keep_rows=True)
     summary: Path | None = None
     problem = None
     try:

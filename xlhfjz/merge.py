@@ -8,11 +8,12 @@ missing communities marked 未提交, and the summary written atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +22,20 @@ from xlhfjz.api import validate_file
 from xlhfjz.issues import E, Issue, W
 from xlhfjz.office import OfficeData
 from xlhfjz.scoring import ScoreCard, score_report
+from xlhfjz.sheetdata import render_rows
 from xlhfjz.summary import (
+    CONTACT_SHEETS,
     NOT_SUBMITTED,
     UNREADABLE,
     Community,
     FileLog,
     Target,
-    pack_tables,
+    ledger_rows,
+    merged_sheets,
+    pack_rows,
     target,
 )
-from xlhfjz.validate import Report
+from xlhfjz.validate import Record, Report
 
 EXTENSIONS = (".xlsx", ".xlsm")
 _LEADING_CODE = re.compile(r"^(\d{12})")
@@ -56,6 +61,8 @@ class MergeResult:
     logs: list[FileLog]
     target: Target
     office: OfficeData
+    contacts: bool = False
+    """The contact sheets' records were kept (``merge_folder(..., contacts=True)``)."""
 
 
 def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[FileLog]]:
@@ -89,8 +96,25 @@ def _size(p: Path) -> int | None:
         return None
 
 
-def process_file(path: str, office: OfficeData) -> FileResult:
-    """Hash, validate and score one file (runs in a worker process)."""
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs besides the file: the office data and how to hand rows back."""
+
+    office: OfficeData
+    root: str
+    keep_rows: bool = False
+    """Keep the merged rows as values too (packed), not only rendered (see :func:`merge_folder`)."""
+    contacts: bool = False
+    """Keep the contact sheets' records (for :func:`~xlhfjz.summary_writer.write_contacts`)."""
+    overlap: bool = True
+    """Let the reader check parts in a helper thread (False when every core has a worker)."""
+
+
+def process_file(path: str, job: Job) -> FileResult:
+    """Hash, validate and score one file; render its merged rows (runs in a worker process).
+
+    The merged sheets' rows are rendered for the summary file here, in parallel (see
+    :mod:`xlhfjz.sheetdata`), and their records dropped."""
     digest = hashlib.sha256()
     size = 0
     try:
@@ -100,14 +124,48 @@ def process_file(path: str, office: OfficeData) -> FileResult:
                 size += len(chunk)
     except OSError:
         pass  # the reader reports why it cannot be read
-    report = validate_file(path)
+    report = validate_file(path, overlap=job.overlap)
     card = None
     if report.readable:
+        office = job.office
         card = score_report(
             report, office.inspections_for(report.community_code), office.parameters
         )
-        pack_tables(report)
+        if _not_a_ledger(report) is None:
+            rel = _rel(path, Path(job.root))
+            code, name = identity(report, rel, office.roster_codes)
+            _render_tables(report, code, name, rel, job)
     return FileResult(path, size, digest.hexdigest(), report, card)
+
+
+def identity(report: Report, rel: str, roster: Mapping[str, str]) -> tuple[str, str]:
+    """(社区代码 or a stand-in naming the file, 社区名称 or the list's name) of a ledger file."""
+    code = report.community_code or f"（无社区代码：{rel}）"
+    return code, report.community_name or roster.get(code, "")
+
+
+def _render_tables(report: Report, code: str, name: str, rel: str, job: Job) -> None:
+    """Render the merged sheets' rows; then keep only what the summary still reads, so that
+    little travels back from the worker: the valid 线索/重点人员 values (for the aggregates)
+    and, with ``job.contacts``, the contact sheets' records (their full values)."""
+    for sheet in merged_sheets():
+        table = report.tables.get(sheet.id)
+        if table is None or not table.records:
+            continue
+        rows = ledger_rows(table, code, name, rel)
+        table.rendered = render_rows(rows)
+        if job.keep_rows:
+            table.packed = pack_rows(rows)
+    for table in report.tables.values():
+        sheet = table.sheet
+        if sheet.restricted:
+            table.row_count = table.size
+            table.records = [Record(r.row, r.values, {}) for r in table.records if r.valid]
+        elif sheet.id in CONTACT_SHEETS and job.contacts:
+            continue
+        elif table.rendered is not None:
+            table.row_count = table.size
+            table.records = []
 
 
 def merge_folder(
@@ -117,12 +175,18 @@ def merge_folder(
     recursive: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    keep_rows: bool = False,
+    contacts: bool = False,
 ) -> MergeResult:
-    """Read, validate and score every workbook of ``folder``; resolve who is who."""
+    """Read, validate and score every workbook of ``folder``; resolve who is who.
+
+    ``keep_rows``: keep the merged sheets' rows as values too (for
+    :func:`~xlhfjz.summary.ledger_table`), not only rendered for the summary file;
+    ``contacts``: keep the records :func:`~xlhfjz.summary_writer.write_contacts` reads."""
     root = Path(folder)
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
-    results = _run(files, office, workers, progress)
+    results = _run(files, Job(office, str(root), keep_rows, contacts), workers, progress)
 
     by_code: dict[str, list[FileResult]] = {}
     for res in results:
@@ -133,7 +197,7 @@ def merge_folder(
             code = _code_from_name(name) if outcome == "unreadable" else None
             logs.append(FileLog(name, res.size, res.sha256, outcome, reason, community_code=code))
             continue
-        code = res.report.community_code or f"（无社区代码：{name}）"
+        code = identity(res.report, name, office.roster_codes)[0]
         by_code.setdefault(code, []).append(res)
 
     roster = office.roster_codes
@@ -141,7 +205,7 @@ def merge_folder(
     for code, group in by_code.items():
         group.sort(key=lambda r: (r.report.context.report_date or _MIN_DATE, _rel(r.path, root)))
         used, older = group[-1], group[:-1]
-        name = used.report.community_name or roster.get(code, "")
+        name = identity(used.report, _rel(used.path, root), roster)[1]
         c = Community(code, name, used.card.result if used.card else UNREADABLE,
                       _rel(used.path, root), used.report, used.card)  # fmt: skip
         if older:
@@ -180,7 +244,7 @@ def merge_folder(
     listed = [c for c in ordered if c.code in roster] if roster else [c for c in ordered if c.code]
     logs.sort(key=lambda log: log.file)
     tgt = target(listed, office.parameters["target_ratio"])
-    return MergeResult(str(root), ordered, logs, tgt, office)
+    return MergeResult(str(root), ordered, logs, tgt, office, contacts)
 
 
 _MIN_DATE = dt.date.min
@@ -220,20 +284,21 @@ def _code_from_name(name: str) -> str | None:
 
 
 def _run(
-    files: Sequence[Path], office: OfficeData, workers: int | None, progress: Progress | None
+    files: Sequence[Path], job: Job, workers: int | None, progress: Progress | None
 ) -> list[FileResult]:
     total = len(files)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
     results: list[FileResult] = []
     if workers <= 1 or total <= 2:
         for k, p in enumerate(files, 1):
-            results.append(process_file(str(p), office))
+            results.append(process_file(str(p), job))
             if progress:
                 progress(k, total, p.name)
         return results
+    job = dataclasses.replace(job, overlap=False)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for k, res in enumerate(
-            pool.map(process_file, map(str, files), [office] * total, chunksize=2), 1
+            pool.map(process_file, map(str, files), [job] * total, chunksize=2), 1
         ):
             results.append(res)
             if progress:

@@ -25,6 +25,8 @@ def mask_phone(value: Any) -> str:
     """13812345678 → 138****1234; 0533-1234567 → 0533-****567; anything else → ****."""
     if value is None or value == "":
         return ""
+    if value.__class__ is str and len(value) == 11 and value.isascii() and _MOBILE.match(value):
+        return f"{value[:3]}****{value[-4:]}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = half_width(str(value)).replace(" ", "")

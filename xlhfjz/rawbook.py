@@ -30,11 +30,13 @@ class RawSheet:
 
 @dataclass
 class RawWorkbook:
-    """All sheets of one file, by name, in file order."""
+    """All sheets of one file (or the ones asked for), by name, in file order."""
 
     path: str
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     date1904: bool = False
+    names: list[str] | None = None
+    """Every sheet name of the file, read or not (None: the same as ``sheets``)."""
 
 
 class UnreadableWorkbook(Exception):

@@ -58,15 +58,17 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Generic, Protocol, TypeVar
 from xml.etree import ElementTree
 
 import python_calamine
 
 from .rawbook import RawSheet, RawWorkbook, UnreadableWorkbook
+
+T = TypeVar("T")
 
 __all__ = ["CONTENT_LIMITS", "LIMITS", "read_workbook"]
 
@@ -173,8 +175,14 @@ _TEXT_BYTES = bytes(range(32, 256)) + b"\t\n\x0c\r\x1b"
 _MISLEADING_SUFFIXES = frozenset({".xls", ".xla", ".xlsb", ".ods"})
 
 
-def read_workbook(path: str | os.PathLike[str], sheets: Iterable[str] | None = None) -> RawWorkbook:
+def read_workbook(
+    path: str | os.PathLike[str], sheets: Iterable[str] | None = None, *, overlap: bool = True
+) -> RawWorkbook:
     """Read every sheet (or only the named ones that exist) with python-calamine.
+
+    ``overlap``: check the parts in a helper thread while calamine parses (faster for one file);
+    False checks each part just before it is parsed, in this thread — less CPU in all, for a
+    caller that keeps every core busy already (the merge's workers).
 
     Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
     encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
@@ -202,10 +210,12 @@ def read_workbook(path: str | os.PathLike[str], sheets: Iterable[str] | None = N
             # One helper thread checks the other XML parts, then scans the sheets in file order
             # (limits, formula and error cells); calamine waits for a sheet's scan before it
             # parses that sheet, and parses with the GIL released, so the two overlap.
-            with ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-scan") as pool:
+            with (
+                ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-scan") if overlap else _OnDemand()
+            ) as pool:
                 budget = _Budget()
                 checked = pool.submit(_check_parts, zf, layout)
-                scans: dict[int, Future[_SheetScan | None]] = {
+                scans: dict[int, _Pending[_SheetScan | None]] = {
                     index: pool.submit(_scan_sheet, zf, name, info, budget)
                     for index, (name, info) in enumerate(layout.sheets)
                     if wanted is None or name in wanted
@@ -216,7 +226,7 @@ def read_workbook(path: str | os.PathLike[str], sheets: Iterable[str] | None = N
                 finally:
                     for future in (checked, *scans.values()):
                         future.cancel()
-    book = RawWorkbook(path=fspath, date1904=layout.date1904)
+    book = RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
     for name, rows, hidden, formulas in values:
         book.sheets[name] = RawSheet(
             name=name,
@@ -229,7 +239,52 @@ def read_workbook(path: str | os.PathLike[str], sheets: Iterable[str] | None = N
     return book
 
 
-def _result(future: Future[Any]) -> Any:
+class _Pending(Protocol[T]):
+    """A check's outcome as :class:`_Gate` asks for it: a Future or an :class:`_OnDemand` task."""
+
+    def result(self) -> T: ...
+
+    def cancel(self) -> bool: ...
+
+
+class _Task(Generic[T]):
+    """A call made the first time its result is asked for (never, if cancelled before)."""
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+        self._call: Callable[[], T] | None = functools.partial(fn, *args)
+        self._outcome: tuple[bool, Any] = (False, None)
+
+    def result(self) -> T:
+        if self._call is not None:
+            call, self._call = self._call, None
+            try:
+                self._outcome = (True, call())
+            except BaseException as exc:  # kept and raised again, as Future.result() does
+                self._outcome = (False, exc)
+        ok, value = self._outcome
+        if not ok:
+            raise value if value is not None else RuntimeError("cancelled")
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> bool:
+        self._call = None
+        return True
+
+
+class _OnDemand:
+    """The executor of ``overlap=False``: each check runs in the caller's thread when needed."""
+
+    def __enter__(self) -> _OnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> _Task[T]:
+        return _Task(fn, args)
+
+
+def _result(future: _Pending[Any]) -> Any:
     """A helper-thread result; an unexpected error there still becomes a reason."""
     try:
         return future.result()
@@ -627,8 +682,8 @@ class _Gate:
     def __init__(
         self,
         layout: _Layout,
-        checked: Future[None],
-        scans: dict[int, Future[_SheetScan | None]],
+        checked: _Pending[None],
+        scans: dict[int, _Pending[_SheetScan | None]],
     ) -> None:
         self.names = layout.names
         self.checked = checked

@@ -4,12 +4,28 @@ Why: the merged ledger sheets of a street hold millions of cells (200 communitie
 × ~175 rows × ~16 columns ≈ 8 M). XlsxWriter needs ~100 s and > 1 GB for that
 (../shared/perf-notes.md); the Rust writers are fast but cannot put native charts on another
 sheet. So XlsxWriter writes the whole workbook — styles, charts, the headers, filters and frozen
-panes of the big sheets — and this module then streams each big sheet's data rows into its
-``<sheetData>`` while copying the package into the final zip.
+panes of the big sheets — and this module adds each big sheet's data rows to its ``<sheetData>``
+while copying the package into the final zip.
+
+The rows are rendered and deflated where they are produced (in the merge's worker processes,
+one :class:`Chunk` per community and sheet), so the writer only concatenates bytes:
+
+* a data row carries no ``r`` attribute and neither do its cells — ECMA-376 makes both optional
+  (a row follows the previous one, a cell the previous cell; an empty cell is written ``<c/>``),
+  Excel, LibreOffice, calamine and openpyxl read them so — hence a chunk is the same bytes
+  wherever it lands in the sheet;
+* a chunk is a raw deflate stream ended by a sync flush (byte-aligned, not final), so chunks
+  concatenate into one valid stream; the CRC-32 of the part is combined from the chunks' CRCs.
+  ISA-L (``isal``) deflates ~4× faster than zlib at level 1 and provides ``crc32_combine``.
+
+Python's ``zipfile`` cannot store an already-deflated stream, so :func:`splice` writes the few
+records of the package itself (:class:`_ZipWriter`: local headers, central directory; no zip64 —
+a part over 4 GB is refused).
 
 Only plain values are written: text as inline strings (never a formula: there is no ``<f>``
-here), numbers, booleans and dates (a number with the workbook's date style). Text is escaped
-exactly as XlsxWriter does (XML specials, and control characters as ``_xHHHH_``).
+here), numbers, booleans and dates (a number with the workbook's date style, :data:`DATE_STYLE`).
+Text is escaped exactly as XlsxWriter does (XML specials, and control characters as
+``_xHHHH_``).
 """
 
 from __future__ import annotations
@@ -17,11 +33,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import struct
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from isal import isal_zlib
 
 EXCEL_MAX_CHARS = 32_767
 _EPOCH = dt.date(1899, 12, 30).toordinal()
@@ -29,22 +48,38 @@ _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # \r too: XML readers turn a raw \r into \n
 _ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
-BATCH_ROWS = 2_000
-#: zlib level of the big sheets: 1 deflates ~3× faster than 6 for a file ~25 % larger.
-BULK_COMPRESSLEVEL = 1
+#: ISA-L's fastest level: ~0.6 s for the ~365 MB of XML of a 200-community street.
+DEFLATE_LEVEL = 1
+#: The workbook's xf index of the date format (the first format given an index after the
+#: default one; the summary writer checks this when it creates the format).
+DATE_STYLE = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Rows rendered as ``<row>`` elements and deflated (see the module docstring)."""
+
+    data: bytes
+    """A raw deflate stream ended by a sync flush (empty for no rows)."""
+    crc: int
+    """CRC-32 of the XML."""
+    size: int
+    """Length of the XML in bytes."""
+    rows: int
 
 
 @dataclass
 class BulkSheet:
-    """Rows to stream into one worksheet part after its header row(s)."""
+    """Rows to add to one worksheet part after its header row(s), in order."""
 
-    rows: Iterable[Sequence[Any]]
-    """Consumed once, while the part is written."""
+    chunks: Sequence[Chunk]
     width: int
-    count: int
-    """How many rows ``rows()`` yields (for the sheet's dimension, written first)."""
-    first_row: int = 2
-    """The 1-based Excel row of the first streamed row."""
+    header_rows: int = 1
+    """Rows XlsxWriter wrote (with explicit row numbers); the chunks' rows follow them."""
+
+    @property
+    def count(self) -> int:
+        return sum(c.rows for c in self.chunks)
 
 
 def column_letters(n: int) -> list[str]:
@@ -70,83 +105,125 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _text_tail(text: str) -> str:
-    """What follows ``<c r="A1`` for a text cell."""
+def _text_cell(text: str) -> str:
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return f'" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def _rows_xml(sheet: BulkSheet, date_style: int) -> Iterable[str]:
-    letters = column_letters(sheet.width)
-    tails: dict[str, str] = {}  # texts repeat a lot (provenance, choices): escape each once
-    for n, row in enumerate(sheet.rows, start=sheet.first_row):
-        parts = [f'<row r="{n}">']
-        for c, v in enumerate(row):
-            t = v.__class__
-            if t is str:
-                if not v:
-                    continue
-                tail = tails.get(v)
-                if tail is None:
-                    if len(tails) > 100_000:
-                        tails.clear()
-                    tail = tails[v] = _text_tail(v)
-                parts.append(f'<c r="{letters[c]}{n}{tail}')
-            elif v is None:
-                continue
-            elif t is int or (t is float and math.isfinite(v)):
-                parts.append(f'<c r="{letters[c]}{n}"><v>{v!r}</v></c>')
-            elif t is bool:
-                parts.append(f'<c r="{letters[c]}{n}" t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, dt.date):
-                day = v.date() if isinstance(v, dt.datetime) else v
-                parts.append(
-                    f'<c r="{letters[c]}{n}" s="{date_style}"><v>{day.toordinal() - _EPOCH}</v></c>'
-                )
-            else:
-                parts.append(f'<c r="{letters[c]}{n}{_text_tail(str(v))}')
-        parts.append("</row>")
-        yield "".join(parts)
+def _cell(v: Any) -> str:
+    """One value that is not a non-empty text."""
+    t = v.__class__
+    if v is None or v == "":
+        return "<c/>"
+    if t is int or (t is float and math.isfinite(v)):
+        return f"<c><v>{v!r}</v></c>"
+    if t is bool:
+        return f'<c t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, dt.date):
+        day = v.date() if isinstance(v, dt.datetime) else v
+        return f'<c s="{DATE_STYLE}"><v>{day.toordinal() - _EPOCH}</v></c>'
+    return _text_cell(str(v))
+
+
+class _Cells(dict[Any, str]):
+    """Cell elements by value, each rendered once: values repeat a lot (provenance, choices,
+    blanks). Equal numbers share an element (1 and 1.0 are the same cell value), but 0 and 1
+    are never kept: a boolean equals one of them (True == 1) and is rendered differently."""
+
+    def __missing__(self, v: Any) -> str:
+        xml = _text_cell(v) if v.__class__ is str and v else _cell(v)
+        if v.__class__ is str or not (v == 0 or v == 1):
+            if len(self) >= 100_000:
+                self.clear()
+            self[v] = xml
+        return xml
+
+
+def render_rows(rows: Iterable[Sequence[Any]]) -> Chunk:
+    """``rows`` as a :class:`Chunk`: ``<row>`` elements without row or cell references."""
+    cell = _Cells().__getitem__
+    parts = ["<row>" + "".join(map(cell, row)) + "</row>" for row in rows]
+    if not parts:
+        return Chunk(b"", 0, 0, 0)
+    xml = "".join(parts).encode()
+    return Chunk(_deflate(xml, final=False), isal_zlib.crc32(xml), len(xml), len(parts))
+
+
+def _deflate(data: bytes, *, final: bool) -> bytes:
+    z = isal_zlib.compressobj(DEFLATE_LEVEL, isal_zlib.DEFLATED, -15)
+    return z.compress(data) + z.flush(isal_zlib.Z_FINISH if final else isal_zlib.Z_SYNC_FLUSH)
 
 
 def _dimension(width: int, last_row: int) -> bytes:
     return f'<dimension ref="A1:{column_letters(width)[-1]}{max(last_row, 1)}"/>'.encode()
 
 
-def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet], date_style: int) -> dict[str, int]:
-    """Copy the package ``src`` to ``dst``, streaming ``bulk[part]`` rows into those parts.
+def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int]:
+    """Copy the package ``src`` to ``dst``, adding ``bulk[part]``'s chunks to those parts.
 
     ``part`` is a zip member name such as ``xl/worksheets/sheet4.xml``; the rows XlsxWriter
-    wrote there (the header) stay. Returns the number of rows streamed per part.
+    wrote there (the header) stay. Returns the number of rows added per part.
     """
     counts: dict[str, int] = {}
-    with (
-        zipfile.ZipFile(src) as zin,
-        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=BULK_COMPRESSLEVEL) as zout,
-    ):
+    with zipfile.ZipFile(src) as zin, open(dst, "wb") as fh:
+        out = _ZipWriter(fh)
         for info in zin.infolist():
             data = zin.read(info)
             sheet = bulk.get(info.filename)
             if sheet is None:
-                zout.writestr(info, data)
+                out.add(info, [_deflate(data, final=True)], isal_zlib.crc32(data), len(data))
                 continue
             cut = data.rindex(b"</sheetData>")
-            head = _DIMENSION.sub(
-                _dimension(sheet.width, sheet.first_row - 1 + sheet.count), data[:cut], count=1
-            )
-            n = 0
-            with zout.open(info.filename, "w", force_zip64=True) as out:
-                out.write(head)
-                batch: list[str] = []
-                for xml in _rows_xml(sheet, date_style):
-                    n += 1
-                    batch.append(xml)
-                    if len(batch) >= BATCH_ROWS:
-                        out.write("".join(batch).encode())
-                        batch.clear()
-                out.write("".join(batch).encode())
-                out.write(data[cut:])
-            if n != sheet.count:
-                raise RuntimeError(f"{info.filename}: {n} rows streamed, {sheet.count} announced")
-            counts[info.filename] = n
+            last_row = sheet.header_rows + sheet.count
+            head = _DIMENSION.sub(_dimension(sheet.width, last_row), data[:cut], count=1)
+            tail = data[cut:]
+            pieces = [_deflate(head, final=False)]
+            crc, size = isal_zlib.crc32(head), len(head)
+            for chunk in sheet.chunks:
+                if chunk.rows:
+                    pieces.append(chunk.data)
+                    crc = isal_zlib.crc32_combine(crc, chunk.crc, chunk.size)
+                    size += chunk.size
+            pieces.append(_deflate(tail, final=True))
+            crc = isal_zlib.crc32_combine(crc, isal_zlib.crc32(tail), len(tail))
+            out.add(info, pieces, crc, size + len(tail))
+            counts[info.filename] = sheet.count
+        out.close()
     return counts
+
+
+class _ZipWriter:
+    """The zip records for members whose deflated bytes are already known (APPNOTE 4.3)."""
+
+    _LOCAL = struct.Struct("<IHHHHHIIIHH")
+    _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+    _END = struct.Struct("<IHHHHIIH")
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.central: list[bytes] = []
+
+    def add(self, info: zipfile.ZipInfo, pieces: Sequence[bytes], crc: int, size: int) -> None:
+        name = info.filename.encode()
+        offset = self.fh.tell()
+        compressed = sum(map(len, pieces))
+        if max(offset, compressed, size) >= 0xFFFFFFFF:
+            raise OverflowError(f"{info.filename}: over 4 GB")
+        y, mo, d, h, mi, sec = info.date_time
+        when = (h << 11 | mi << 5 | sec // 2, (y - 1980) << 9 | mo << 5 | d)
+        common = (20, 0, zipfile.ZIP_DEFLATED, *when, crc, compressed, size, len(name))
+        self.fh.write(self._LOCAL.pack(0x04034B50, *common, 0))
+        self.fh.write(name)
+        for piece in pieces:
+            self.fh.write(piece)
+        self.central.append(
+            self._CENTRAL.pack(0x02014B50, 20, *common, 0, 0, 0, 0, 0, offset) + name
+        )
+
+    def close(self) -> None:
+        start = self.fh.tell()
+        for record in self.central:
+            self.fh.write(record)
+        n = len(self.central)
+        size = self.fh.tell() - start
+        self.fh.write(self._END.pack(0x06054B50, 0, 0, n, n, size, start, 0))

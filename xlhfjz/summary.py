@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import pickle
 import zlib
 from collections import Counter
@@ -235,66 +236,75 @@ def merged_sheets() -> list[Sheet]:
 CONTACT_SHEETS = ("liaison", "monitoring_points")
 
 
-def ledger_row_count(sheet: Sheet, communities: Sequence[Community]) -> int:
-    """How many rows :func:`ledger_table` yields."""
-    return sum(
-        c.report.tables[sheet.id].size
-        for c in communities
-        if c.report and sheet.id in c.report.tables
-    )
-
-
-def masked_rows(table: Table) -> list[list[Any]]:
-    """One table's rows as the summary shows them: masked cells, then 来源行 and 校验状态."""
+def masked_rows(table: Table, provenance: Sequence[Any] = ()) -> list[list[Any]]:
+    """One table's rows as the summary shows them: masked cells, ``provenance``, then 来源行
+    and 校验状态. A merge renders millions of cells through here: the columns are sorted once
+    into plain, personal (masked), privacy-checked (redacted) and date (typed) ones."""
     fields = (*table.sheet.fields, REMARK)
+    fids = [f.id for f in fields]
+    personal = [(k, f.type) for k, f in enumerate(fields) if f.personal]
+    checked = [(k, f.id) for k, f in enumerate(fields) if not f.personal and f.privacy_checked]
+    dates = [
+        (k, f.id)
+        for k, f in enumerate(fields)
+        if not f.personal and not f.privacy_checked and f.type == "date"
+    ]
+    extra = list(provenance)
+    if len(fids) > 1 and all(fid in table.columns for fid in fids):  # every cell is there
+        take = operator.itemgetter(*fids)
+    else:
+        take = lambda cells: [cells.get(fid) for fid in fids]  # noqa: E731
     out = []
     for rec in table.records:
-        row = []
-        for f in fields:
-            value = rec.cells.get(f.id)
-            typed = rec.values.get(f.id)
-            if f.personal:
-                value = mask(f.type, value)
-            elif f.privacy_checked and isinstance(typed, str) and personal_data_in(typed):
-                value = REDACTED
-            elif f.type == "date" and isinstance(typed, dt.date):
-                value = typed
-            row.append(value)
-        row += [rec.row, "通过" if rec.valid else "有误"]
+        cells, values = rec.cells, rec.values
+        row = list(take(cells))
+        for k, kind in personal:
+            row[k] = mask(kind, row[k])
+        for k, fid in checked:
+            typed = values.get(fid)
+            if typed.__class__ is str and personal_data_in(typed):
+                row[k] = REDACTED
+        for k, fid in dates:
+            typed = values.get(fid)
+            if isinstance(typed, dt.date):
+                row[k] = typed
+        row += extra
+        row.append(rec.row)
+        row.append("通过" if rec.errors == 0 else "有误")
         out.append(row)
     return out
 
 
-def pack_tables(report: Report) -> None:
-    """Replace the merged sheets' records by their masked rows, compressed (merge workers do this
-    after scoring, so 200 communities' rows travel and wait cheaply)."""
-    for sheet in merged_sheets():
-        table = report.tables.get(sheet.id)
-        if table is None or sheet.id in CONTACT_SHEETS or not table.records:
-            continue
-        table.packed = zlib.compress(pickle.dumps(masked_rows(table), protocol=5), 1)
-        table.packed_count = len(table.records)
-        table.records = []
+def ledger_rows(table: Table, code: str, name: str, file: str | None) -> list[list[Any]]:
+    """A used file's rows of one merged sheet: masked cells, then the provenance columns."""
+    return masked_rows(table, (code, name, file))
+
+
+def ledger_header(sheet: Sheet) -> list[str]:
+    return [f.label for f in (*sheet.fields, REMARK)] + list(PROVENANCE)
+
+
+def pack_rows(rows: list[list[Any]]) -> bytes:
+    """:func:`ledger_rows` compressed, to travel from a merge worker and wait cheaply."""
+    return zlib.compress(pickle.dumps(rows, protocol=5), 1)
 
 
 def ledger_table(
     sheet: Sheet, communities: Sequence[Community]
 ) -> tuple[list[str], Iterable[list[Any]]]:
     """Every non-empty row of every used file, masked, with its provenance and 校验状态."""
-    header = [f.label for f in (*sheet.fields, REMARK)] + list(PROVENANCE)
 
     def rows() -> Iterable[list[Any]]:
         for c in communities:
             table = c.report.tables.get(sheet.id) if c.report else None
             if table is None:
                 continue
-            rows = (
-                pickle.loads(zlib.decompress(table.packed)) if table.packed else masked_rows(table)
-            )
-            for row in rows:
-                yield [*row[:-2], c.code, c.name, c.file, *row[-2:]]
+            if table.packed is not None:
+                yield from pickle.loads(zlib.decompress(table.packed))
+            else:
+                yield from ledger_rows(table, c.code, c.name, c.file)
 
-    return header, rows()
+    return ledger_header(sheet), rows()
 
 
 # ── 线索统计, 重点人员统计 (aggregates only) ────────────────────────────────────────────────

@@ -24,14 +24,15 @@ from xlsxwriter.worksheet import Worksheet
 from xlhfjz import __version__
 from xlhfjz.merge import MergeResult
 from xlhfjz.schema import BY_ID
-from xlhfjz.sheetdata import BulkSheet, splice
+from xlhfjz.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
 from xlhfjz.summary import (
     OUTCOME_ZH,
+    Community,
     candidates,
     issue_table,
     lead_table,
-    ledger_row_count,
-    ledger_table,
+    ledger_header,
+    ledger_rows,
     log_table,
     merged_sheets,
     person_table,
@@ -81,18 +82,23 @@ def _atomic(
     spliced = path.with_name(f".{path.stem}.{token}.tmp2.xlsx")
     wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
     date_format = wb.add_format({"num_format": OPTIONS["default_date_format"]})
+    # the merge workers rendered the dates of the big sheets with this style index already
+    if date_format._get_xf_index() != DATE_STYLE:
+        raise RuntimeError(f"date format has xf index {date_format.xf_index}, not {DATE_STYLE}")
     try:
         yield wb, date_format
         try:
             wb.close()
             final = tmp
             if bulk:
-                splice(tmp, spliced, bulk, date_format.xf_index)
+                splice(tmp, spliced, bulk)
                 final = spliced
         except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
             raise SummaryWriteError(
                 f"无法在“{path.parent}”写入文件（没有写权限或磁盘已满）"
             ) from exc
+        except OverflowError as exc:
+            raise SummaryWriteError("合并的台账数据太多（单张表超过 4 GB），请分批合并") from exc
         try:
             os.replace(final, path)
         except PermissionError as exc:
@@ -135,21 +141,32 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
         for sheet in merged_sheets():
-            header, rows = ledger_table(sheet, result.communities)
-            count = ledger_row_count(sheet, result.communities)
+            header = ledger_header(sheet)
+            chunks = [_chunk(c, sheet.id) for c in result.communities if c.report]
+            count = sum(chunk.rows for chunk in chunks)
             ws = _table_sheet(wb, sheet.name, header, (), fmt, last_row=count)
             for c, f in enumerate(sheet.fields):
                 if f.type == "date":
                     ws.set_column(c, c, 12, date_format)
             # XlsxWriter names the parts after the order the sheets were added in
             part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
-            bulk[part] = BulkSheet(rows, len(header), count)
+            bulk[part] = BulkSheet(chunks, len(header))
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         _write_dashboard(wb, dash, result, fmt)
         dash.activate()
     return target
+
+
+def _chunk(c: Community, sheet_id: str) -> Chunk:
+    """A used file's rows of one merged sheet as rendered by its merge worker (or now)."""
+    table = c.report.tables.get(sheet_id) if c.report else None
+    if table is None:
+        return render_rows(())
+    if table.rendered is None:
+        table.rendered = render_rows(ledger_rows(table, c.code, c.name, c.file))
+    return table.rendered
 
 
 def _table_sheet(
@@ -328,7 +345,10 @@ def _write_dashboard(
 
 
 def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
-    """The separate 联络员通讯录 (full phones), written only when asked for."""
+    """The separate 联络员通讯录 (full phones), written only when asked for (the merge must have
+    kept the contact records: ``merge_folder(..., contacts=True)``)."""
+    if not result.contacts:
+        raise ValueError("write_contacts needs merge_folder(..., contacts=True)")
     target = Path(path)
     liaison, points = BY_ID["liaison"], BY_ID["monitoring_points"]
     rows_l: list[list[Any]] = []

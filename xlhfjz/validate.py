@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,16 +64,18 @@ class Table:
     records: list[Record] = field(default_factory=list)
     key_rows: dict[str, int] = field(default_factory=dict)
     """Key–value sheets (基本信息): field id → the Excel row of its key."""
+    row_count: int | None = None
+    """Non-empty rows when ``records`` no longer holds them all (a merge worker drops records
+    once they are rendered, see :mod:`xlhfjz.merge`)."""
     packed: bytes | None = None
-    """The merge's compact form of ``records`` (see :func:`xlhfjz.summary.pack_tables`)."""
-    packed_count: int = 0
+    """The merge's rows of this sheet as values (see :func:`xlhfjz.summary.pack_rows`)."""
     rendered: Any = None
-    """The merge's summary-ready form of the masked rows (an :class:`xlhfjz.sheetdata.Chunk`)."""
+    """The merge's rows of this sheet rendered for the summary (a :class:`~xlhfjz.sheetdata.Chunk`)."""
 
     @property
     def size(self) -> int:
-        """Non-empty rows, kept as records or not (the merge drops them once packed)."""
-        return len(self.records) or self.packed_count
+        """Non-empty rows, kept as records or not."""
+        return len(self.records) if self.row_count is None else self.row_count
 
     def valid_values(self) -> list[dict[str, Any]]:
         return [r.values for r in self.records if r.valid]
@@ -145,9 +147,13 @@ def find_header(rows: Sequence[Sequence[Any]], labels: Iterable[str]) -> int | N
     """Index in ``rows`` of the row holding most of ``labels`` (None if no row holds two)."""
     wanted = {norm_label(x) for x in labels}
     need = min(2, len(wanted))
+    blank = "" in wanted  # only a blank label could match an empty cell
     best, best_hits = None, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        hits = sum(1 for v in row if isinstance(v, str) and norm_label(v) in wanted)
+        texts = [v for v in row if isinstance(v, str) and (v or blank)]
+        if len(texts) <= best_hits:
+            continue  # cannot beat the best row (mostly data rows): skip normalising its cells
+        hits = sum(1 for v in texts if norm_label(v) in wanted)
         if hits > best_hits:
             best, best_hits = i, hits
     return best if best_hits >= need else None
@@ -228,7 +234,7 @@ def _sheet_by_name(book: RawWorkbook, name: str) -> RawSheet | None:
 def validate_workbook(book: RawWorkbook) -> Report:
     """Validate a raw workbook against the schema; collects every issue, raises nothing."""
     out = Collector()
-    report = Report(path=book.path, sheet_names=list(book.sheets))
+    report = Report(path=book.path, sheet_names=list(book.names or book.sheets))
     report.template_version = _check_meta(book, out)
 
     basic_table, basic_raw = _validate_basic(book, out)
@@ -391,7 +397,7 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
 
     ledger_fields = [(f, columns[f.id]) for f in fields if f.id in columns]
     plan = [
-        (f, f.id, c, plain_parser(f, grid_count=ctx.grid_count, date1904=book.date1904), {},
+        (f, f.id, c, _Memo(plain_parser(f, grid_count=ctx.grid_count, date1904=book.date1904)),
          f.required is True)
         for f, c in ledger_fields
     ]  # fmt: skip
@@ -411,7 +417,6 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
     first_col = raw.first_col
     records = table.records
     add = out.add
-    miss = _MISS
 
     for i in range(header + 1, len(raw.rows)):
         row = raw.rows[i]
@@ -427,23 +432,21 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
         values: dict[str, Any] = {}
         cells: dict[str, Any] = {}
         record = Record(excel_row, values, cells)
-        for f, fid, c, parse, cache, required in plan:
+        for f, fid, c, memo, required in plan:
             v = row[c] if c < width else None
-            kind = v.__class__
-            if v is None or (kind is str and (not v or v.isspace() or v in EXCEL_ERRORS)):
+            result = memo[v if v.__class__ is str else (v.__class__, v)]
+            if result is _NO_VALUE:
                 values[fid] = None  # an error value (#N/A …) is no value: kept, but not typed
                 cells[fid] = v or None
                 if required:
-                    message = _error_value_message(f, v) if v else _required_message(f)
+                    message = (
+                        _error_value_message(f, v) if v in EXCEL_ERRORS else _required_message(f)
+                    )
                     add("required-missing", E, sheet, excel_row, f, v or None, message, record)
                 if v and formulas and (excel_row, c + first_col) in formulas:
                     add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
                 continue
             cells[fid] = v
-            key = (kind, v)
-            result = cache.get(key, miss)
-            if result is miss:
-                result = cache[key] = parse(v)
             if result.__class__ is Bad:
                 add(
                     result.code,
@@ -495,7 +498,23 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
     return table
 
 
-_MISS = object()
+_NO_VALUE = object()  # a blank cell or an Excel error value: nothing to parse
+
+
+class _Memo(dict[Any, Any]):
+    """One column's parse results by raw value, filled on first sight (ledger columns repeat
+    their values a lot). A text is its own key; any other value is keyed by ``(type, value)``,
+    so that ``1``, ``1.0`` and ``True`` stay apart."""
+
+    def __init__(self, parse: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, key: Any) -> Any:
+        v = key if key.__class__ is str else key[1]
+        blank = v is None or (v.__class__ is str and (not v or v.isspace() or v in EXCEL_ERRORS))
+        result = self[key] = _NO_VALUE if blank else self.parse(v)
+        return result
 
 
 def _date_bounds(ctx: Context) -> dict[str, tuple[Any, Any]]:
