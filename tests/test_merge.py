@@ -839,3 +839,14 @@ def test_contacts_need_the_merge_to_keep_them(street: Street, tmp_path: Path) ->
     with pytest.raises(ValueError, match="contacts=True"):
         write_contacts(tmp_path / "c.xlsx", result)
     assert not (tmp_path / "c.xlsx").exists()
+
+
+def test_schema_sheets_travel_from_workers_by_reference() -> None:
+    import pickle
+
+    from xlhfjz.schema import OFFICE_SHEETS
+
+    for sheet in (*LEDGERS, *OFFICE_SHEETS):
+        data = pickle.dumps(sheet)
+        assert len(data) < 100, sheet.id
+        assert pickle.loads(data) is sheet

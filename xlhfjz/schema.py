@@ -83,6 +83,12 @@ class Sheet:
     def labels(self) -> dict[str, Field]:
         return {f.label: f for f in self.fields}
 
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        """Pickled as a reference to the schema's own sheet (merge workers send tables back)."""
+        if _REGISTRY.get(self.id) is self:
+            return (schema_sheet, (self.id,))
+        return super().__reduce__()
+
 
 # ── choice lists shared by several sheets ──────────────────────────────────────────────────
 
@@ -865,4 +871,14 @@ INSPECTIONS = Sheet(
 )
 
 OFFICE_SHEETS: tuple[Sheet, ...] = (OFFICE_SETTINGS, ROSTER, INSPECTIONS)
+
+
+def schema_sheet(sheet_id: str) -> Sheet:
+    """The schema's sheet (community or office) with this id."""
+    return _REGISTRY[sheet_id]
+
+
+#: Every sheet of the schema by id (what a pickled :class:`Sheet` refers to).
+_REGISTRY: dict[str, Sheet] = {sh.id: sh for sh in (*SHEETS, *OFFICE_SHEETS)}
+assert len(_REGISTRY) == len(SHEETS) + len(OFFICE_SHEETS), "sheet ids must be unique"
 PARAMETERS_SHEET = "评分参数"
