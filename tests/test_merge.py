@@ -524,6 +524,16 @@ def test_summary_has_no_formula_cell(street: Street) -> None:
     assert formulas == []
 
 
+def test_summary_zip_is_sound(street: Street) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(street.summary) as z:
+        assert z.testzip() is None  # every part inflates and matches its CRC-32
+        names = z.namelist()
+    assert len(names) == len(set(names))
+    assert "[Content_Types].xml" in names
+
+
 def test_formula_like_texts_stay_verbatim_text(street: Street) -> None:
     rows = {r["来源行"]: r for r in table(street.wb, "宣传活动") if r["来源文件"] == FILE_A}
     assert [rows[3 + i]["活动主题"] for i in range(4)] == list(HOSTILE[:4])

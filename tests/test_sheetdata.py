@@ -110,3 +110,15 @@ def test_chunks_are_concatenated_in_order(tmp_path: Path) -> None:
     path = build(tmp_path, rows, split=777)
     got = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("宣传活动")
     assert [r[:2] for r in got.to_python()[1:]] == rows
+
+
+def test_any_member_name_is_copied_faithfully(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src.zip", tmp_path / "dst.zip"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("a.xml", b"<a/>")
+        z.writestr("docs/说明.txt", "汇总".encode())
+    splice(src, dst, {})
+    with zipfile.ZipFile(dst) as z:
+        assert z.testzip() is None
+        assert z.namelist() == ["a.xml", "docs/说明.txt"]
+        assert z.read("docs/说明.txt").decode() == "汇总"

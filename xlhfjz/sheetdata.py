@@ -205,13 +205,14 @@ class _ZipWriter:
 
     def add(self, info: zipfile.ZipInfo, pieces: Sequence[bytes], crc: int, size: int) -> None:
         name = info.filename.encode()
+        utf8 = 0 if info.filename.isascii() else 0x800  # general purpose flag bit 11
         offset = self.fh.tell()
         compressed = sum(map(len, pieces))
         if max(offset, compressed, size) >= 0xFFFFFFFF:
             raise OverflowError(f"{info.filename}: over 4 GB")
         y, mo, d, h, mi, sec = info.date_time
         when = (h << 11 | mi << 5 | sec // 2, (y - 1980) << 9 | mo << 5 | d)
-        common = (20, 0, zipfile.ZIP_DEFLATED, *when, crc, compressed, size, len(name))
+        common = (20, utf8, zipfile.ZIP_DEFLATED, *when, crc, compressed, size, len(name))
         self.fh.write(self._LOCAL.pack(0x04034B50, *common, 0))
         self.fh.write(name)
         for piece in pieces:
@@ -226,4 +227,6 @@ class _ZipWriter:
             self.fh.write(record)
         n = len(self.central)
         size = self.fh.tell() - start
+        if start + size >= 0xFFFFFFFF or n >= 0xFFFF:
+            raise OverflowError("the package is over 4 GB")
         self.fh.write(self._END.pack(0x06054B50, 0, 0, n, n, size, start, 0))
