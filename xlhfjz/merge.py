@@ -134,7 +134,7 @@ def process_file(path: str, job: Job) -> FileResult:
         if _not_a_ledger(report) is None:
             rel = _rel(path, Path(job.root))
             code, name = identity(report, rel, office.roster_codes)
-            _render_tables(report, code, name, rel, job)
+            _prepare_tables(report, code, name, rel, job)
     return FileResult(path, size, digest.hexdigest(), report, card)
 
 
@@ -144,8 +144,8 @@ def identity(report: Report, rel: str, roster: Mapping[str, str]) -> tuple[str, 
     return code, report.community_name or roster.get(code, "")
 
 
-def _render_tables(report: Report, code: str, name: str, rel: str, job: Job) -> None:
-    """Render the merged sheets' rows; then keep only what the summary still reads, so that
+def _prepare_tables(report: Report, code: str, name: str, rel: str, job: Job) -> None:
+    """Render the merged sheets' rows for the summary; then keep only what it still reads, so that
     little travels back from the worker: the valid 线索/重点人员 values (for the aggregates)
     and, with ``job.contacts``, the contact sheets' records (their full values)."""
     for sheet in merged_sheets():
