@@ -41,6 +41,7 @@ from xlhfjz.summary import (
     shortfall_text,
     status_counts,
 )
+from xlhfjz.validate import Table
 
 DASHBOARD = "汇总看板"
 SCORES = "社区评分"
@@ -142,7 +143,11 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
         for sheet in merged_sheets():
             header = ledger_header(sheet)
-            chunks = [_chunk(c, sheet.id) for c in result.communities if c.report]
+            chunks = [
+                _chunk(c, c.report.tables[sheet.id])
+                for c in result.communities
+                if c.report and sheet.id in c.report.tables
+            ]
             count = sum(chunk.rows for chunk in chunks)
             ws = _table_sheet(wb, sheet.name, header, (), fmt, last_row=count)
             for c, f in enumerate(sheet.fields):
@@ -159,11 +164,8 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     return target
 
 
-def _chunk(c: Community, sheet_id: str) -> Chunk:
+def _chunk(c: Community, table: Table) -> Chunk:
     """A used file's rows of one merged sheet as rendered by its merge worker (or now)."""
-    table = c.report.tables.get(sheet_id) if c.report else None
-    if table is None:
-        return render_rows(())
     if table.rendered is None:
         table.rendered = render_rows(ledger_rows(table, c.code, c.name, c.file))
     return table.rendered

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from isal import isal_zlib
 
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
 from xlhfjz.schema import BASIC_INFO, BY_NAME, LEDGERS, TEMPLATE_VERSION
@@ -327,40 +328,8 @@ def write_raw_zip(path: Path, parts: Mapping[str, bytes | Deflated]) -> Path:
     return path
 
 
-def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """The CRC-32 of A + B from crc(A), crc(B) and len(B) (zlib's algorithm)."""
-
-    def times(mat: list[int], vec: int) -> int:
-        s, i = 0, 0
-        while vec:
-            if vec & 1:
-                s ^= mat[i]
-            vec >>= 1
-            i += 1
-        return s
-
-    def square(mat: list[int]) -> list[int]:
-        return [times(mat, mat[n]) for n in range(32)]
-
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
-    even = square(odd)  # two zero bits
-    odd = square(even)  # four zero bits
-    while True:
-        even = square(odd)
-        if len2 & 1:
-            crc1 = times(even, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-        odd = square(even)
-        if len2 & 1:
-            crc1 = times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-    return crc1 ^ crc2
+# CRC-32 of A + B from crc(A), crc(B) and len(B): ISA-L's (zlib's algorithm), as sheetdata uses
+crc32_combine = isal_zlib.crc32_combine
 
 
 def _deflate_piece(data: bytes, level: int = 6) -> bytes:
