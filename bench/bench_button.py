@@ -37,9 +37,9 @@ def make_planted(rows: int, issues: int) -> Path:
     spread over the 17 ledgers and their rows (each bad cell gives at least one issue)."""
     if issues == 0:
         return make_workbook(rows)
+    from xlhfjz.model.schema import BY_NAME
     from xlhfjz.sample import generate_community
-    from xlhfjz.schema import BY_NAME
-    from xlhfjz.template import write_community_workbook
+    from xlhfjz.xlsx.community import write_community_workbook
 
     path = OUT / f"community_18x{rows}_bad{issues}.xlsx"
     if path.exists():

@@ -44,7 +44,7 @@ else:
 def make_folder(n: int) -> Path:
     """``n`` clean communities, each ledger with a random 50–300 rows (cached in bench/out)."""
     from xlhfjz.sample import default_basic, generate_community
-    from xlhfjz.template import write_community_workbook
+    from xlhfjz.xlsx.community import write_community_workbook
 
     folder = OUT / f"street_{n}"
     if folder.is_dir() and len(list(folder.glob("*.xlsx"))) == n:

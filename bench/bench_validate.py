@@ -34,7 +34,7 @@ print(cells)
 def make_workbook(rows: int) -> Path:
     """A clean generated community with exactly ``rows`` data rows in each of the 17 ledgers."""
     from xlhfjz.sample import generate_community
-    from xlhfjz.template import write_community_workbook
+    from xlhfjz.xlsx.community import write_community_workbook
 
     path = OUT / f"community_18x{rows}.xlsx"
     if path.exists():
@@ -53,7 +53,7 @@ def make_workbook(rows: int) -> Path:
 def unique_copy(sheet_name: str, rows: list[list], i: int) -> list:
     """Row ``i`` of a sheet grown by repeating ``rows``; copies get distinct key values, so the
     workbook stays clean (no duplicate-row issues) however large it grows."""
-    from xlhfjz.schema import BY_NAME
+    from xlhfjz.model.schema import BY_NAME
 
     row = list(rows[i % len(rows)])
     copy = i // len(rows)

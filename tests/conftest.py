@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import xlsxwriter
 
+from xlhfjz.model.schema import BASIC_INFO, LEDGERS, TEMPLATE_VERSION
 from xlhfjz.sample import CommunitySample
-from xlhfjz.schema import BASIC_INFO, LEDGERS, TEMPLATE_VERSION
 
 Rows = list[list[Any]]
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from xlhfjz import schema
-from xlhfjz.cells import (
+from xlhfjz.checks.cells import (
     Bad,
     parse_choice,
     parse_code,
@@ -27,9 +26,10 @@ from xlhfjz.cells import (
     parse_uscc,
     parser_for,
 )
-from xlhfjz.issues import CODES, E, W
-from xlhfjz.rules import INVALID
-from xlhfjz.schema import Field
+from xlhfjz.model import schema
+from xlhfjz.model.issues import CODES, E, W
+from xlhfjz.model.rules import INVALID
+from xlhfjz.model.schema import Field
 
 D = dt.date
 

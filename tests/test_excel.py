@@ -24,19 +24,19 @@ from conftest import standard_sheets
 from vba_client import VBA_SUBS, fill, payload_from_xlsx, replay, run_button, typed
 
 from xlhfjz import excel
-from xlhfjz.api import validate_file
-from xlhfjz.office_template import write_office_workbook
+from xlhfjz.checks.validate import validate_workbook
+from xlhfjz.model.schema import BY_NAME
+from xlhfjz.office.summary import merged_sheets
 from xlhfjz.sample import (
     TYPICAL_ERRORS,
     default_basic,
     generate_community,
     plant_typical_errors,
 )
-from xlhfjz.schema import BY_NAME
 from xlhfjz.scoring import GATES, ITEMS, score_report
-from xlhfjz.summary import merged_sheets
-from xlhfjz.template import write_community_workbook
-from xlhfjz.validate import validate_workbook
+from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.files import validate_file
+from xlhfjz.xlsx.office_book import write_office_workbook
 
 RED, YELLOW, WHITE = "#FFC7CE", "#FFEB9C", "#FFFFFF"
 
@@ -504,7 +504,7 @@ def test_second_merge_reuses_the_sheets(office: Path, tmp_path: Path) -> None:
 def test_merge_still_fills_the_sheets_when_the_summary_file_is_locked(
     office: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from xlhfjz import summary_writer
+    from xlhfjz.xlsx import summary as summary_writer
 
     def locked(path: Path, result: Any) -> Path:
         raise summary_writer.SummaryLocked(f"汇总文件正被占用，请先关闭：{path}")
@@ -588,7 +588,7 @@ def test_addresses() -> None:
 
 
 def test_marks_constants_match_the_template() -> None:
-    from xlhfjz import template
+    from xlhfjz.xlsx import community as template
 
     assert (excel.MARKS_SHEET, excel.MARKS_HEADER) == (template.MARKS_SHEET, template.MARKS_HEADER)
 

@@ -28,12 +28,14 @@ import pytest
 from corpus import make_corpus as mc
 from openpyxl import load_workbook
 
-from xlhfjz.api import validate_file
-from xlhfjz.merge import MergeResult, merge_folder
-from xlhfjz.rawbook import UnreadableWorkbook
-from xlhfjz.reader import CONTENT_LIMITS, LIMITS, read_workbook
-from xlhfjz.schema import BASIC_INFO, BY_ID, LEDGERS
-from xlhfjz.summary_writer import write_contacts, write_summary
+from xlhfjz.batch import merge_folder
+from xlhfjz.model.rawbook import UnreadableWorkbook
+from xlhfjz.model.schema import BASIC_INFO, BY_ID, LEDGERS
+from xlhfjz.office.resolve import MergeResult
+from xlhfjz.xlsx.files import validate_file
+from xlhfjz.xlsx.guard import CONTENT_LIMITS, LIMITS
+from xlhfjz.xlsx.reader import read_workbook
+from xlhfjz.xlsx.summary import write_contacts, write_summary
 
 SECONDS_PER_FILE = 10.0  # measured: at most 0.3 s (the 10 MB inline cell), most files a few ms
 MEMORY_CAP = 2 << 30  # address space of the child process that validates the whole corpus
@@ -383,7 +385,7 @@ _CHILD = """
 import json, resource, sys, time
 cap = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-from xlhfjz.api import validate_file
+from xlhfjz.xlsx.files import validate_file
 for path in sys.argv[2:]:
     start = time.perf_counter()
     report = validate_file(path)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from xlhfjz.merge import merge_folder
-from xlhfjz.office_template import write_office_workbook
+from xlhfjz.batch import merge_folder
 from xlhfjz.sample import default_basic, degrade, generate_community
-from xlhfjz.summary_writer import write_summary
-from xlhfjz.template import write_community_workbook
+from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.office_book import write_office_workbook
+from xlhfjz.xlsx.summary import write_summary
 
 
 def pdf_text(soffice: str, path: Path, tmp_path: Path) -> str:

@@ -24,14 +24,15 @@ from conftest import run_cli
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from xlhfjz.merge import MergeResult, merge_folder
-from xlhfjz.office import OfficeData, read_office
-from xlhfjz.office_template import write_office_workbook
-from xlhfjz.reader import read_workbook
+from xlhfjz.batch import merge_folder
+from xlhfjz.model.schema import BY_ID, BY_NAME, LEDGERS
+from xlhfjz.office.inputs import OfficeData, read_office
+from xlhfjz.office.resolve import MergeResult
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
-from xlhfjz.schema import BY_ID, BY_NAME, LEDGERS
-from xlhfjz.summary_writer import write_contacts, write_summary
-from xlhfjz.template import write_community_workbook
+from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.office_book import write_office_workbook
+from xlhfjz.xlsx.reader import read_workbook
+from xlhfjz.xlsx.summary import write_contacts, write_summary
 
 # ── the street ──────────────────────────────────────────────────────────────────────────────
 
@@ -854,7 +855,7 @@ def test_contacts_need_the_merge_to_keep_them(street: Street, tmp_path: Path) ->
 def test_schema_sheets_travel_from_workers_by_reference() -> None:
     import pickle
 
-    from xlhfjz.schema import OFFICE_SHEETS
+    from xlhfjz.model.schema import OFFICE_SHEETS
 
     for sheet in (*LEDGERS, *OFFICE_SHEETS):
         data = pickle.dumps(sheet)

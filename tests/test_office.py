@@ -15,12 +15,12 @@ import pytest
 from conftest import run_cli
 from openpyxl import load_workbook
 
-from xlhfjz.merge import merge_folder
-from xlhfjz.office import OfficeData, read_office
-from xlhfjz.office_template import write_office_workbook
-from xlhfjz.reader import read_workbook
+from xlhfjz.batch import merge_folder
+from xlhfjz.office.inputs import OfficeData, read_office
 from xlhfjz.sample import default_basic, generate_community
-from xlhfjz.template import write_community_workbook
+from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.office_book import write_office_workbook
+from xlhfjz.xlsx.reader import read_workbook
 
 A, B, C, X = "370303009001", "370303009002", "370303009003", "370303009099"
 ROSTER = [

@@ -27,18 +27,18 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from xlhfjz.api import validate_file
-from xlhfjz.cells import Bad, parser_for, uscc_check_char
-from xlhfjz.issues import CODES, E, W
-from xlhfjz.merge import merge_folder
-from xlhfjz.privacy import mask, mask_name, mask_phone
-from xlhfjz.rawbook import RawSheet, RawWorkbook
+from xlhfjz.batch import merge_folder
+from xlhfjz.checks.cells import Bad, parser_for, uscc_check_char
+from xlhfjz.checks.privacy import mask, mask_name, mask_phone
+from xlhfjz.checks.validate import Record, Table, validate_workbook
+from xlhfjz.model.issues import CODES, E, W
+from xlhfjz.model.rawbook import RawSheet, RawWorkbook
+from xlhfjz.model.schema import BASIC_INFO, BY_NAME, LEDGERS, META_SHEET, Field
+from xlhfjz.office.summary import masked_rows
 from xlhfjz.sample import default_basic, generate_community
-from xlhfjz.schema import BASIC_INFO, BY_NAME, LEDGERS, META_SHEET, Field
-from xlhfjz.summary import masked_rows
-from xlhfjz.summary_writer import write_contacts, write_summary
-from xlhfjz.template import write_community_workbook
-from xlhfjz.validate import Record, Table, validate_workbook
+from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.files import validate_file
+from xlhfjz.xlsx.summary import write_contacts, write_summary
 
 FAST = settings(max_examples=150, deadline=None)
 # Each example of these writes workbooks: few examples, and no shrinking (a failure is reported
@@ -178,7 +178,7 @@ def _id_check(first17: str) -> str:
 
 def _flat(text: str) -> str:
     """How the validator reads personal data in a text: half-width, no spaces or dashes."""
-    from xlhfjz.cells import half_width
+    from xlhfjz.checks.cells import half_width
 
     return half_width(text).replace(" ", "").replace("-", "")
 

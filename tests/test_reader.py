@@ -1,4 +1,4 @@
-"""Tests for xlhfjz.reader: real files written with XlsxWriter/openpyxl, bad files as bytes."""
+"""Tests for xlhfjz.xlsx.reader: real files written with XlsxWriter/openpyxl, bad files as bytes."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import python_calamine
 import xlsxwriter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from xlhfjz import reader
-from xlhfjz.rawbook import RawWorkbook, UnreadableWorkbook
-from xlhfjz.reader import LIMITS, read_workbook
+from xlhfjz.model.rawbook import RawWorkbook, UnreadableWorkbook
+from xlhfjz.xlsx import scan
+from xlhfjz.xlsx.guard import LIMITS
+from xlhfjz.xlsx.reader import read_workbook
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -209,11 +210,11 @@ def test_cells_without_reference_are_located_in_order(tmp_path: Path) -> None:
 
 
 def test_formula_scanner_fast_path_and_refs() -> None:
-    assert reader._formula_cells(b"<worksheet><sheetData/></worksheet>") == frozenset()
-    assert reader._formula_cells(b"<worksheet><sheetData><row r='1'/></sheetData>") == frozenset()
-    assert reader._formula_cells(b"<x/>") == frozenset()
+    assert scan.formula_cells(b"<worksheet><sheetData/></worksheet>") == frozenset()
+    assert scan.formula_cells(b"<worksheet><sheetData><row r='1'/></sheetData>") == frozenset()
+    assert scan.formula_cells(b"<x/>") == frozenset()
     xml = b"<worksheet><sheetData><row r='9'><c r='XFD9'><f>1</f></c></row></sheetData>"
-    assert reader._formula_cells(xml) == frozenset({(9, 16383)})
+    assert scan.formula_cells(xml) == frozenset({(9, 16383)})
 
 
 def test_wrong_extension_still_reads(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from xlhfjz import rules as r
-from xlhfjz import schema
-from xlhfjz.issues import E, W
-from xlhfjz.rules import INVALID, Context
+from xlhfjz.model import rules as r
+from xlhfjz.model import schema
+from xlhfjz.model.issues import E, W
+from xlhfjz.model.rules import INVALID, Context
 
 D = dt.date
 

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from conftest import standard_sheets, write_xlsx
 
-from xlhfjz.api import validate_file
+from xlhfjz.checks.validate import Report
+from xlhfjz.model.schema import BY_NAME, LEDGERS
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
-from xlhfjz.schema import BY_NAME, LEDGERS
 from xlhfjz.scoring import ITEMS, ScoreCard, score_report
-from xlhfjz.validate import Report
+from xlhfjz.xlsx.files import validate_file
 
 D = dt.date
 START, END, REPORT = D(2020, 6, 1), D(2020, 12, 31), D(2020, 12, 20)

@@ -11,7 +11,7 @@ import python_calamine
 import xlsxwriter
 from openpyxl import load_workbook
 
-from xlhfjz.sheetdata import (
+from xlhfjz.xlsx.sheetdata import (
     DATE_STYLE,
     EXCEL_MAX_CHARS,
     BulkSheet,

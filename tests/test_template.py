@@ -13,13 +13,9 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlhfjz.schema import BASIC_INFO, LEDGERS, SHEETS, TEMPLATE_VERSION, schema_hash
-from xlhfjz.template import (
-    CommunityInfo,
-    input_message,
-    validation,
-    write_community_workbook,
-)
+from xlhfjz.model.schema import BASIC_INFO, LEDGERS, SHEETS, TEMPLATE_VERSION, schema_hash
+from xlhfjz.xlsx.community import CommunityInfo, write_community_workbook
+from xlhfjz.xlsx.sheets import input_message, validation
 
 SHEET_NAMES = [
     "使用说明", "基本信息", "组织机构", "联络员", "志愿者", "网格力量", "宣传活动", "联系卡",
@@ -369,8 +365,8 @@ def test_writing_twice_gives_identical_bytes(tmp_path: Path) -> None:
 
 
 def test_a_filled_sample_validates_without_issues(tmp_path: Path) -> None:
-    from xlhfjz.api import validate_file
     from xlhfjz.sample import generate_community
+    from xlhfjz.xlsx.files import validate_file
 
     sample = generate_community(1)
     path = write_community_workbook(tmp_path / "s.xlsx", data=sample.data, basic=sample.basic)

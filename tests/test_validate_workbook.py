@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import standard_sheets, write_xlsx
 
-from xlhfjz.api import validate_file
-from xlhfjz.rules import INVALID
+from xlhfjz.model.rules import INVALID
+from xlhfjz.model.schema import BY_NAME
 from xlhfjz.sample import default_basic, generate_community, plant_typical_errors
-from xlhfjz.schema import BY_NAME
+from xlhfjz.xlsx.files import validate_file
 
 
 def where(report) -> list[tuple]:

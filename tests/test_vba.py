@@ -9,7 +9,7 @@
 - LibreOffice opens the .xlsm and imports the VBA project into Basic (its own MS-OVBA reader).
 
 What no test here can show is that Excel accepts the project: see the module docstring of
-``xlhfjz.vba`` for where each value that the spec leaves open comes from.
+``xlhfjz.xlsx.vba`` for where each value that the spec leaves open comes from.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import xlwings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlhfjz.vba import (
+from xlhfjz.xlsx.vba import (
     MACROS_DIR,
     VBA_PROJECT_STREAM,
     _encrypt,

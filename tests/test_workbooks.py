@@ -36,29 +36,21 @@ import xlwings
 from test_vba import expected_sources, extracted
 
 from xlhfjz import cli
-from xlhfjz.office_template import OFFICE_BUTTON_ROW, write_office_workbook
-from xlhfjz.schema import GUIDE_SHEET, LEDGERS
-from xlhfjz.template import (
-    BUTTONS,
-    CONFIG_SHEET,
-    GUIDE_BUTTON_ROW,
-    LEDGER_BUTTON_WIDTH,
-    MARKS_HEADER,
-    MARKS_SHEET,
+from xlhfjz.build import (
     OFFICE_TEMPLATE_PATH,
     OFFICE_WORKBOOK_PATH,
     REGENERATE,
     TEMPLATE_PATH,
     WORKBOOK_PATH,
-    XLWINGS_CONFIG,
-    _col_pixels,
     build_workbooks,
-    column_width,
-    ledger_button_x,
-    ledger_columns,
-    write_community_workbook,
 )
-from xlhfjz.vba import MACROS_DIR, class_stream_source, project_modules
+from xlhfjz.model.schema import GUIDE_SHEET, LEDGERS, MARKS_HEADER, MARKS_SHEET
+from xlhfjz.xlsx.buttons import BUTTONS, CONFIG_SHEET, LEDGER_BUTTON_WIDTH, XLWINGS_CONFIG
+from xlhfjz.xlsx.community import GUIDE_BUTTON_ROW, ledger_button_x, write_community_workbook
+from xlhfjz.xlsx.layout import col_pixels
+from xlhfjz.xlsx.office_book import OFFICE_BUTTON_ROW, write_office_workbook
+from xlhfjz.xlsx.sheets import column_width, ledger_columns
+from xlhfjz.xlsx.vba import MACROS_DIR, class_stream_source, project_modules
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATED = (TEMPLATE_PATH, OFFICE_TEMPLATE_PATH, WORKBOOK_PATH, OFFICE_WORKBOOK_PATH)
@@ -246,8 +238,8 @@ def test_community_buttons_on_the_guide_and_the_ledgers(built: dict[str, Path]) 
             # it starts where it was placed: right of the title text, within the first screen
             col, offset = button["anchor"][:2]  # type: ignore[index]
             widths = [6] + [column_width(f) for f in ledger_columns(sheet)]
-            assert sum(_col_pixels(w) for w in widths[:col]) + offset == x
-            assert x + LEDGER_BUTTON_WIDTH <= min(sum(map(_col_pixels, widths)), 1000)
+            assert sum(col_pixels(w) for w in widths[:col]) + offset == x
+            assert x + LEDGER_BUTTON_WIDTH <= min(sum(map(col_pixels, widths)), 1000)
             assert not button["printed"]  # ledgers print without it
         others = set(parts) - {GUIDE_SHEET} - {s.name for s in LEDGERS}
         assert all(not sheet_buttons(z, parts[name]) for name in others)
@@ -324,8 +316,8 @@ def test_the_guide_explains_buttons_and_colours(built: dict[str, Path]) -> None:
 
 
 def test_a_filled_xlsm_validates_clean(tmp_path: Path) -> None:
-    from xlhfjz.api import validate_file
     from xlhfjz.sample import generate_community
+    from xlhfjz.xlsx.files import validate_file
 
     sample = generate_community(1)
     path = write_community_workbook(tmp_path / "s.xlsm", data=sample.data, basic=sample.basic)
@@ -335,8 +327,8 @@ def test_a_filled_xlsm_validates_clean(tmp_path: Path) -> None:
 
 
 def test_the_office_xlsm_reads_as_an_office_workbook(built: dict[str, Path]) -> None:
-    from xlhfjz.office import read_office
-    from xlhfjz.reader import read_workbook
+    from xlhfjz.office.inputs import read_office
+    from xlhfjz.xlsx.reader import read_workbook
 
     office = read_office(read_workbook(built["office"]))
     assert not [i for i in office.issues if i.severity == "error"]

@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlhfjz.cells import uscc_check_char
-from xlhfjz.schema import BY_ID, DOMAINS, LEDGERS, Sheet
+from xlhfjz.checks.cells import uscc_check_char
+from xlhfjz.model.schema import BY_ID, DOMAINS, LEDGERS, Sheet
 from xlhfjz.scoring import month_list
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"

@@ -1,6 +1,6 @@
 """The creation score (spec: scoring.md): 19 items, 3 gates, 4 vetoes, the result.
 
-Computed from the *valid* rows of a validated workbook (:class:`~xlhfjz.validate.Report`) plus,
+Computed from the *valid* rows of a validated workbook (:class:`~xlhfjz.checks.validate.Report`) plus,
 at the office, the 督导检查 rows for the community. Item scores are exact; the total is their
 exact sum. Every item says what it was computed from (``detail``) and what is missing for full
 marks (``missing``), in words a community secretary understands.
@@ -14,8 +14,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlhfjz.schema import BY_ID, CORE_LEDGERS, FIVE_VENUES, GRID_ROLES, MECHANISM_KINDS, ORG_TYPES
-from xlhfjz.validate import Report
+from xlhfjz.checks.validate import Report
+from xlhfjz.model.schema import (
+    BY_ID,
+    CORE_LEDGERS,
+    FIVE_VENUES,
+    GRID_ROLES,
+    MECHANISM_KINDS,
+    ORG_TYPES,
+)
 
 RESULTS = ("无法评分", "一票否决", "不具备验收条件", "创建成功（优秀）", "创建成功", "未达标")
 

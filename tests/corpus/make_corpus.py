@@ -28,9 +28,9 @@ from typing import Any
 import xlsxwriter
 from isal import isal_zlib
 
+from xlhfjz.model.schema import BASIC_INFO, BY_NAME, LEDGERS, TEMPLATE_VERSION
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
-from xlhfjz.schema import BASIC_INFO, BY_NAME, LEDGERS, TEMPLATE_VERSION
-from xlhfjz.template import write_community_workbook
+from xlhfjz.xlsx.community import write_community_workbook
 
 Rows = list[list[Any]]
 

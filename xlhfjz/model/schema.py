@@ -14,8 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from xlhfjz import rules as r
-from xlhfjz.issues import E, W
+from xlhfjz.model import rules as r
+from xlhfjz.model.issues import E, W
 
 TEMPLATE_VERSION = "1.0"
 

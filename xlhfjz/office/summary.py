@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlhfjz.issues import SEVERITY_ZH, Issue
-from xlhfjz.privacy import mask
-from xlhfjz.schema import BY_ID, LEDGERS, REMARK, Sheet
+from xlhfjz.checks.privacy import mask
+from xlhfjz.checks.validate import Report, Table, personal_data_in
+from xlhfjz.model.issues import SEVERITY_ZH, Issue
+from xlhfjz.model.schema import BY_ID, LEDGERS, REMARK, Sheet
 from xlhfjz.scoring import GATES, ITEMS, RESULTS, VETOES, ScoreCard
-from xlhfjz.validate import Report, Table, personal_data_in
 
 PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
 REDACTED = "（含手机号或身份证号，已隐去，请查看社区台账）"

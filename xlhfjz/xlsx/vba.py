@@ -42,7 +42,7 @@ __all__ = [
 def _macros_dir() -> Path:
     """``macros/*.bas`` (ASCII, CRLF): beside the package in a checkout, ``xlhfjz.macros`` when
     installed (pyproject maps the folder into the package, as a namespace package)."""
-    checkout = Path(__file__).resolve().parent.parent / "macros"
+    checkout = Path(__file__).resolve().parents[2] / "macros"
     if checkout.is_dir():
         return checkout
     import xlhfjz.macros  # type: ignore[import-not-found]

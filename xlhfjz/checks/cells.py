@@ -16,14 +16,14 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from xlhfjz.issues import display
-from xlhfjz.rules import INVALID
-from xlhfjz.schema import Field
+from xlhfjz.model.issues import display
+from xlhfjz.model.rules import INVALID
+from xlhfjz.model.schema import Field
 
 
 class Bad(NamedTuple):
     """A cell that failed its type check: the issue code, a Chinese message, and the typed value
-    the row keeps (:data:`~xlhfjz.rules.INVALID`, or the text itself for a mere ``too-long``)."""
+    the row keeps (:data:`~xlhfjz.model.rules.INVALID`, or the text itself for a mere ``too-long``)."""
 
     code: str
     message: str

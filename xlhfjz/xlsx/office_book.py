@@ -3,7 +3,7 @@
 Uses the community template's layout helpers, so the office sheets look and validate the same
 (dropdowns, date formats, protected headers). A ``.xlsm`` path gives the macro-enabled workbook
 (excel.md): the same sheets, the VBA project, the hidden ``xlwings.conf`` and the 【合并汇总】
-button on 使用说明 (:func:`xlhfjz.template.add_macros`).
+button on 使用说明 (:func:`xlhfjz.xlsx.community.add_macros`).
 """
 
 from __future__ import annotations
@@ -13,25 +13,27 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlhfjz.office import SETTINGS_PARAMETERS
-from xlhfjz.schema import GUIDE_SHEET, INSPECTIONS, OFFICE_SETTINGS, PARAMETERS_SHEET, ROSTER, Sheet
+from xlhfjz.model.schema import (
+    GUIDE_SHEET,
+    INSPECTIONS,
+    OFFICE_SETTINGS,
+    PARAMETERS_SHEET,
+    ROSTER,
+    Sheet,
+)
+from xlhfjz.office.inputs import SETTINGS_PARAMETERS
 from xlhfjz.scoring import PARAMETERS
-from xlhfjz.template import (
-    BUTTON_HEIGHT,
-    BUTTONS,
+from xlhfjz.xlsx.buttons import BUTTON_HEIGHT, BUTTONS, add_macros, insert_button, macros_for
+from xlhfjz.xlsx.layout import (
     CREATED,
     PROTECTION,
-    _height,
-    _print_setup,
-    _row_pixels,
-    _Styles,
-    _write_basic,
-    _write_ledger,
-    add_macros,
+    Styles,
     atomic_workbook,
-    insert_button,
-    macros_for,
+    print_setup,
+    row_pixels,
+    text_height,
 )
+from xlhfjz.xlsx.sheets import write_key_value, write_ledger
 
 SUMMARY_SHEETS_NOTE = "汇总看板、社区评分、问题清单、各台账合并表、线索统计、重点人员统计、合并日志"
 
@@ -61,14 +63,14 @@ def write_office_workbook(
             "title": "街道汇总工作簿", "subject": "创建“无非法集资社区（村居）”",
             "author": "xlhfjz", "created": CREATED,
         })  # fmt: skip
-        styles = _Styles(wb)
+        styles = Styles(wb)
         guide = wb.add_worksheet(GUIDE_SHEET)
         _write_guide(guide, styles, macros=with_macros)
-        _write_basic(
+        write_key_value(
             wb.add_worksheet(OFFICE_SETTINGS.name), styles, dict(settings or {}), OFFICE_SETTINGS
         )
-        _write_ledger(wb.add_worksheet(ROSTER.name), ROSTER, styles, _rows(ROSTER, roster))
-        _write_ledger(
+        write_ledger(wb.add_worksheet(ROSTER.name), ROSTER, styles, _rows(ROSTER, roster))
+        write_ledger(
             wb.add_worksheet(INSPECTIONS.name), INSPECTIONS, styles, _rows(INSPECTIONS, inspections)
         )
         _write_parameters(wb.add_worksheet(PARAMETERS_SHEET), styles)
@@ -78,7 +80,7 @@ def write_office_workbook(
     return target
 
 
-def _write_parameters(ws: Any, styles: _Styles) -> None:
+def _write_parameters(ws: Any, styles: Styles) -> None:
     ws.set_column(0, 0, 36)
     ws.set_column(1, 1, 12, styles.get(locked=False, border=1))
     ws.set_column(2, 2, 44)
@@ -106,7 +108,7 @@ OFFICE_BUTTON_ROW = 1
 _GUIDE_WIDTH = 76
 
 
-def _write_guide(ws: Any, styles: _Styles, *, macros: bool = False) -> None:
+def _write_guide(ws: Any, styles: Styles, *, macros: bool = False) -> None:
     ws.set_column(0, 0, _GUIDE_WIDTH)
     if macros:
         merge = (
@@ -146,11 +148,11 @@ def _write_guide(ws: Any, styles: _Styles, *, macros: bool = False) -> None:
     ]
     for r, (text, fmt) in enumerate(lines):
         ws.write_string(r, 0, text, fmt)
-        ws.set_row(r, _height(text, _GUIDE_WIDTH) + 6 if r else 30)
+        ws.set_row(r, text_height(text, _GUIDE_WIDTH) + 6 if r else 30)
     if macros:
         ws.set_row(OFFICE_BUTTON_ROW, 40)
-        y = (_row_pixels(40) - BUTTON_HEIGHT) // 2
+        y = (row_pixels(40) - BUTTON_HEIGHT) // 2
         insert_button(ws, OFFICE_BUTTON_ROW, BUTTONS["merge"], x=8, y=y)
     ws.hide_gridlines(2)
     ws.protect("", PROTECTION)
-    _print_setup(ws, landscape=False)
+    print_setup(ws, landscape=False)

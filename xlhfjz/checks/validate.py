@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlhfjz.cells import Bad, half_width, parser_for, plain_parser
-from xlhfjz.issues import CODES, E, Issue, W, display
-from xlhfjz.rawbook import RawSheet, RawWorkbook
-from xlhfjz.rules import INVALID, Context, Finding
-from xlhfjz.schema import (
+from xlhfjz.checks.cells import Bad, half_width, parser_for, plain_parser
+from xlhfjz.model.issues import CODES, E, Issue, W, display
+from xlhfjz.model.rawbook import RawSheet, RawWorkbook
+from xlhfjz.model.rules import INVALID, Context, Finding
+from xlhfjz.model.schema import (
     BASIC_INFO,
     LEDGERS,
     META_SHEET,
@@ -66,11 +66,11 @@ class Table:
     """Key–value sheets (基本信息): field id → the Excel row of its key."""
     row_count: int | None = None
     """Non-empty rows when ``records`` no longer holds them all (a merge worker drops records
-    once they are rendered, see :mod:`xlhfjz.merge`)."""
+    once they are rendered, see :mod:`xlhfjz.batch`)."""
     packed: bytes | None = None
-    """The merge's rows of this sheet as values (see :func:`xlhfjz.summary.pack_rows`)."""
+    """The merge's rows of this sheet as values (see :func:`xlhfjz.office.summary.pack_rows`)."""
     rendered: Any = None
-    """The merge's rows of this sheet rendered for the summary (a :class:`~xlhfjz.sheetdata.Chunk`)."""
+    """The merge's rows of this sheet rendered for the summary (a :class:`~xlhfjz.xlsx.sheetdata.Chunk`)."""
 
     @property
     def size(self) -> int:

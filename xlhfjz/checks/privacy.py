@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from xlhfjz.cells import half_width
+from xlhfjz.checks.cells import half_width
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(-\d{1,6})?$")

@@ -2,9 +2,9 @@
 
 Each button is a thin xlwings wrapper around pure functions of this module:
 ``xw.Book.caller()`` → one bulk read per sheet (:func:`read_sheet`) → :func:`raw_from_values` →
-the same core as the CLI (:func:`~xlhfjz.validate.validate_workbook`,
-:func:`~xlhfjz.scoring.score_report`, :func:`~xlhfjz.office.read_office`,
-:func:`~xlhfjz.merge.merge_folder`) → pure "what to write" functions (:func:`marks_for`,
+the same core as the CLI (:func:`~xlhfjz.checks.validate.validate_workbook`,
+:func:`~xlhfjz.scoring.score_report`, :func:`~xlhfjz.office.inputs.read_office`,
+:func:`~xlhfjz.batch.merge_folder`) → pure "what to write" functions (:func:`marks_for`,
 :func:`paint_plan`, :func:`result_rows`, :func:`score_rows`, :func:`dashboard_rows`, …) → writes.
 
 Writes use only the actions that xlwings' remote VBA client (``RunRemotePython``) can replay —
@@ -64,9 +64,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from xlhfjz.issues import SEVERITY_ZH, E, Issue
-from xlhfjz.rawbook import RawSheet, RawWorkbook
-from xlhfjz.schema import (
+from xlhfjz.checks.validate import find_header, norm_label
+from xlhfjz.model.issues import SEVERITY_ZH, E, Issue
+from xlhfjz.model.rawbook import RawSheet, RawWorkbook
+from xlhfjz.model.schema import (
     BY_NAME,
     INSPECTIONS,
     MARKS_HEADER,
@@ -77,12 +78,11 @@ from xlhfjz.schema import (
     ROSTER,
 )
 from xlhfjz.scoring import GATES, VETOES
-from xlhfjz.validate import find_header, norm_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from xlhfjz.merge import MergeResult
+    from xlhfjz.checks.validate import Report
+    from xlhfjz.office.resolve import MergeResult
     from xlhfjz.scoring import ScoreCard
-    from xlhfjz.validate import Report
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -559,7 +559,7 @@ def _score_formats(rows: Sequence[Sequence[Any]]) -> list[str]:
 def dashboard_rows(result: MergeResult, summary_path: str | None = None) -> list[list[Any]]:
     """汇总看板 as a block of values: KPIs, result counts, every community, nearest candidates,
     files with problems (the charts are in the ``.xlsx`` summary)."""
-    from xlhfjz.summary import (
+    from xlhfjz.office.summary import (
         OUTCOME_ZH,
         candidates,
         progress_figures,
@@ -619,7 +619,7 @@ def summary_blocks(
     result: MergeResult, summary_path: str | None = None
 ) -> list[tuple[str, list[list[Any]], list[int]]]:
     """Every summary sheet of office.md as (sheet name, rows with header, date columns)."""
-    from xlhfjz.summary import (
+    from xlhfjz.office.summary import (
         issue_table,
         lead_table,
         ledger_table,
@@ -628,7 +628,7 @@ def summary_blocks(
         person_table,
         score_table,
     )
-    from xlhfjz.summary_writer import DASHBOARD, ISSUES, LEADS, LOG, PERSONS, SCORES
+    from xlhfjz.xlsx.summary import DASHBOARD, ISSUES, LEADS, LOG, PERSONS, SCORES
 
     def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
         return [list(header), *(list(r) for r in rows)]
@@ -738,8 +738,8 @@ def _alert(book: Any, text: str, title: str, mode: str = "info") -> None:
 
 
 def _validate(book: Any) -> tuple[Report, RawWorkbook, list[tuple[str, str]]]:
-    from xlhfjz.schema import SHEETS
-    from xlhfjz.validate import validate_workbook
+    from xlhfjz.checks.validate import validate_workbook
+    from xlhfjz.model.schema import SHEETS
 
     names = [s.name for s in book.sheets]
     raw = _read_book(book, wanted_sheets(names, [s.name for s in SHEETS] + [META_SHEET]))
@@ -809,9 +809,9 @@ def merge_button() -> None:
     """【合并汇总】 (office workbook): merge the folder named in 设置.台账文件夹 into this workbook's
     summary sheets, and write the ``.xlsx`` summary with charts (``汇总_<date>.xlsx``) into the
     folder's parent, beside the folder rather than in it (so the next merge does not find it)."""
-    from xlhfjz.merge import merge_folder
-    from xlhfjz.office import read_office
-    from xlhfjz.summary_writer import DASHBOARD, SummaryWriteError, write_summary
+    from xlhfjz.batch import merge_folder
+    from xlhfjz.office.inputs import read_office
+    from xlhfjz.xlsx.summary import DASHBOARD, SummaryWriteError, write_summary
 
     book = _caller()
     names = [s.name for s in book.sheets]

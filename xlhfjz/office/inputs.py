@@ -9,19 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlhfjz.cells import Bad, parse_number
-from xlhfjz.issues import E, Issue
-from xlhfjz.rawbook import RawWorkbook
-from xlhfjz.rules import Context
-from xlhfjz.schema import (
-    INSPECTIONS,
-    OFFICE_SETTINGS,
-    PARAMETERS_SHEET,
-    ROSTER,
-    Field,
-)
-from xlhfjz.scoring import DEFAULTS, PARAMETERS
-from xlhfjz.validate import (
+from xlhfjz.checks.cells import Bad, parse_number
+from xlhfjz.checks.validate import (
     Collector,
     check_keys,
     find_header,
@@ -29,6 +18,17 @@ from xlhfjz.validate import (
     validate_key_value,
     validate_table,
 )
+from xlhfjz.model.issues import E, Issue
+from xlhfjz.model.rawbook import RawWorkbook
+from xlhfjz.model.rules import Context
+from xlhfjz.model.schema import (
+    INSPECTIONS,
+    OFFICE_SETTINGS,
+    PARAMETERS_SHEET,
+    ROSTER,
+    Field,
+)
+from xlhfjz.scoring import DEFAULTS, PARAMETERS
 
 #: Parameters that live in 设置 (not repeated in 评分参数).
 SETTINGS_PARAMETERS = ("target_ratio", "pass_line", "excellent_line")

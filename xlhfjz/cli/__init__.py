@@ -179,7 +179,7 @@ _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from xlhfjz.template import CommunityInfo, write_community_workbook
+    from xlhfjz.xlsx.community import CommunityInfo, write_community_workbook
 
     code = args.code.strip()
     if not re.fullmatch(r"\d{12}", code):
@@ -204,7 +204,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from xlhfjz.api import validate_file
+    from xlhfjz.xlsx.files import validate_file
 
     reports = []
     for name in args.files:
@@ -244,7 +244,7 @@ def report_json(report: Any) -> dict[str, Any]:
 
 def format_report(report: Any) -> str:
     """The human form of one file's issues, grouped by sheet, with a count line."""
-    from xlhfjz.issues import SEVERITY_ZH
+    from xlhfjz.model.issues import SEVERITY_ZH
 
     who = " ".join(x for x in (report.community_name, report.community_code) if x)
     lines = [f"■ {report.path}" + (f"（{who}）" if who else "")]
@@ -271,9 +271,9 @@ def format_report(report: Any) -> str:
 
 
 def _load_office(path: str | None) -> Any:
-    from xlhfjz.office import OfficeData, read_office
-    from xlhfjz.rawbook import UnreadableWorkbook
-    from xlhfjz.reader import read_workbook
+    from xlhfjz.model.rawbook import UnreadableWorkbook
+    from xlhfjz.office.inputs import OfficeData, read_office
+    from xlhfjz.xlsx.reader import read_workbook
 
     if path is None:
         return OfficeData()
@@ -289,8 +289,8 @@ def _load_office(path: str | None) -> Any:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from xlhfjz.api import validate_file
     from xlhfjz.scoring import card_json, score_report
+    from xlhfjz.xlsx.files import validate_file
 
     office = _load_office(args.office)
     out = []
@@ -346,7 +346,7 @@ def format_card(report: Any, card: Any) -> str:
 
 
 def cmd_office(args: argparse.Namespace) -> int:
-    from xlhfjz.office_template import write_office_workbook
+    from xlhfjz.xlsx.office_book import write_office_workbook
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
@@ -368,8 +368,8 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from xlhfjz.merge import merge_folder
-    from xlhfjz.summary_writer import SummaryWriteError, write_contacts, write_summary
+    from xlhfjz.batch import merge_folder
+    from xlhfjz.xlsx.summary import SummaryWriteError, write_contacts, write_summary
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -438,7 +438,7 @@ def _pad(text: str, width: int) -> str:
 
 def format_dashboard(result: Any) -> str:
     """The dashboard for the terminal: target, results, every community, nearest candidates."""
-    from xlhfjz.summary import candidates, shortfall_text, status_counts
+    from xlhfjz.office.summary import candidates, shortfall_text, status_counts
 
     t = result.target
     street = result.office.settings.get("street") or ""
@@ -482,7 +482,7 @@ def format_dashboard(result: Any) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from xlhfjz.demo import run_demo
+    from xlhfjz.cli.demo import run_demo
 
     return run_demo(Path(args.output), args.communities, args.seed)
 

@@ -53,7 +53,7 @@ def plan_street(n: int) -> list[Planned]:
 
 def write_street(folder: Path, n: int, seed: int) -> tuple[list[Planned], list[dict[str, Any]]]:
     """Write the communities' files into ``folder``; return the plan and the office inspections."""
-    from xlhfjz.template import write_community_workbook
+    from xlhfjz.xlsx.community import write_community_workbook
 
     plan = plan_street(n)
     inspections: list[dict[str, Any]] = []
@@ -106,12 +106,12 @@ def write_street(folder: Path, n: int, seed: int) -> tuple[list[Planned], list[d
 
 def run_demo(output: Path, n: int = 12, seed: int = 2020) -> int:
     """Write the street and the office workbook, merge, print the dashboard."""
+    from xlhfjz.batch import merge_folder
     from xlhfjz.cli import format_dashboard
-    from xlhfjz.merge import merge_folder
-    from xlhfjz.office import read_office
-    from xlhfjz.office_template import write_office_workbook
-    from xlhfjz.reader import read_workbook
-    from xlhfjz.summary_writer import write_summary
+    from xlhfjz.office.inputs import read_office
+    from xlhfjz.xlsx.office_book import write_office_workbook
+    from xlhfjz.xlsx.reader import read_workbook
+    from xlhfjz.xlsx.summary import write_summary
 
     folder = output / "台账"
     if folder.exists():

@@ -1,6 +1,6 @@
 """Writes the office summary workbook (and the separate contacts workbook) with XlsxWriter.
 
-The tables come from :mod:`xlhfjz.summary` already masked and aggregated; this module only lays
+The tables come from :mod:`xlhfjz.office.summary` already masked and aggregated; this module only lays
 them out. Every text is written with ``write_string`` semantics (``strings_to_formulas`` off), so
 a cell typed ``=HYPERLINK(…)`` in a community file stays visible text. Sheet names come from the
 contract, never from cell text. The file is written to a temporary name and renamed into place.
@@ -22,10 +22,10 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz import __version__
-from xlhfjz.merge import MergeResult
-from xlhfjz.schema import BY_ID
-from xlhfjz.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
-from xlhfjz.summary import (
+from xlhfjz.checks.validate import Table
+from xlhfjz.model.schema import BY_ID
+from xlhfjz.office.resolve import MergeResult
+from xlhfjz.office.summary import (
     OUTCOME_ZH,
     Community,
     candidates,
@@ -41,7 +41,7 @@ from xlhfjz.summary import (
     shortfall_text,
     status_counts,
 )
-from xlhfjz.validate import Table
+from xlhfjz.xlsx.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
 
 DASHBOARD = "汇总看板"
 SCORES = "社区评分"
@@ -74,7 +74,7 @@ def _atomic(
     """An XlsxWriter workbook written to a temporary file and renamed over ``path`` when done.
 
     ``bulk`` (zip part → rows), filled while the workbook is built, is streamed into those
-    sheets after XlsxWriter has closed the file (see :mod:`xlhfjz.sheetdata`).
+    sheets after XlsxWriter has closed the file (see :mod:`xlhfjz.xlsx.sheetdata`).
     """
     if not path.parent.is_dir():
         raise SummaryWriteError(f"输出文件夹“{path.parent}”不存在，请先创建或换一个位置")

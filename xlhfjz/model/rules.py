@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Protocol
 
-from xlhfjz.issues import E, Severity, W
+from xlhfjz.model.issues import E, Severity, W
 
 
 class _Invalid:

@@ -1,0 +1,185 @@
+"""The merge (office.md "What the merge does"): a folder of community workbooks → one summary.
+
+Files are only ever opened for reading. Each file is read, validated and scored exactly as the
+community's own button would, in a pool of worker processes (both cores); one bad file never
+stops the merge. Then communities are identified by 社区代码, duplicates resolved, the list's
+missing communities marked 未提交, and the summary written atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlhfjz.checks.validate import Record, Report
+from xlhfjz.office.inputs import OfficeData
+from xlhfjz.office.resolve import (
+    FileResult,
+    MergeResult,
+    identity,
+    not_a_ledger,
+    relative_name,
+    resolve,
+)
+from xlhfjz.office.summary import (
+    CONTACT_SHEETS,
+    FileLog,
+    ledger_rows,
+    merged_sheets,
+    pack_rows,
+)
+from xlhfjz.scoring import score_report
+from xlhfjz.xlsx.files import validate_file
+from xlhfjz.xlsx.sheetdata import render_rows
+
+EXTENSIONS = (".xlsx", ".xlsm")
+
+Progress = Callable[[int, int, str], None]
+
+
+def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[FileLog]]:
+    """Candidate workbooks (sorted by name) and the skipped entries with their reasons."""
+    entries = sorted(folder.rglob("*") if recursive else folder.iterdir(), key=lambda p: p.name)
+    take: list[Path] = []
+    skipped: list[FileLog] = []
+    for p in entries:
+        if p.is_dir():
+            if not recursive and not p.name.startswith("."):
+                skipped.append(FileLog(p.name, None, None, "skipped", "文件夹（未进入子文件夹）"))
+            continue
+        rel = str(p.relative_to(folder))
+        if p.name.startswith("~$"):
+            skipped.append(
+                FileLog(rel, _size(p), None, "skipped", "Excel 打开文件时产生的临时锁文件")
+            )
+        elif p.name.startswith("."):
+            skipped.append(FileLog(rel, _size(p), None, "skipped", "隐藏文件"))
+        elif p.suffix.lower() not in EXTENSIONS:
+            skipped.append(FileLog(rel, _size(p), None, "skipped", "不是 .xlsx/.xlsm 文件"))
+        else:
+            take.append(p)
+    return take, skipped
+
+
+def _size(p: Path) -> int | None:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs besides the file: the office data and how to hand rows back."""
+
+    office: OfficeData
+    root: str
+    keep_rows: bool = False
+    """Keep the merged rows as values too (packed), not only rendered (see :func:`merge_folder`)."""
+    contacts: bool = False
+    """Keep the contact sheets' records (for :func:`~xlhfjz.xlsx.summary.write_contacts`)."""
+    overlap: bool = True
+    """Let the reader check parts in a helper thread (False when every core has a worker)."""
+
+
+def process_file(path: str, job: Job) -> FileResult:
+    """Hash, validate and score one file; render its merged rows (runs in a worker process).
+
+    The merged sheets' rows are rendered for the summary file here, in parallel (see
+    :mod:`xlhfjz.xlsx.sheetdata`), and their records dropped."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError:
+        pass  # the reader reports why it cannot be read
+    report = validate_file(path, overlap=job.overlap)
+    card = None
+    if report.readable:
+        office = job.office
+        card = score_report(
+            report, office.inspections_for(report.community_code), office.parameters
+        )
+        if not_a_ledger(report) is None:
+            rel = relative_name(path, Path(job.root))
+            code, name = identity(report, rel, office.roster_codes)
+            _prepare_tables(report, code, name, rel, job)
+    return FileResult(path, size, digest.hexdigest(), report, card)
+
+
+def _prepare_tables(report: Report, code: str, name: str, rel: str, job: Job) -> None:
+    """Render the merged sheets' rows for the summary; then keep only what it still reads, so that
+    little travels back from the worker: the valid 线索/重点人员 values (for the aggregates)
+    and, with ``job.contacts``, the contact sheets' records (their full values)."""
+    for sheet in merged_sheets():
+        table = report.tables.get(sheet.id)
+        if table is None or not table.records:
+            continue
+        rows = ledger_rows(table, code, name, rel)
+        table.rendered = render_rows(rows)
+        if job.keep_rows:
+            table.packed = pack_rows(rows)
+    for table in report.tables.values():
+        sheet = table.sheet
+        if sheet.restricted:
+            table.row_count = table.size
+            table.records = [Record(r.row, r.values, {}) for r in table.records if r.valid]
+        elif sheet.id in CONTACT_SHEETS and job.contacts:
+            continue
+        elif table.rendered is not None:
+            table.row_count = table.size
+            table.records = []
+
+
+def merge_folder(
+    folder: str | os.PathLike[str],
+    office: OfficeData | None = None,
+    *,
+    recursive: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    keep_rows: bool = False,
+    contacts: bool = False,
+) -> MergeResult:
+    """Read, validate and score every workbook of ``folder``; resolve who is who.
+
+    ``keep_rows``: keep the merged sheets' rows as values too (for
+    :func:`~xlhfjz.office.summary.ledger_table`), not only rendered for the summary file;
+    ``contacts``: keep the records :func:`~xlhfjz.xlsx.summary.write_contacts` reads."""
+    root = Path(folder)
+    office = office or OfficeData()
+    files, logs = find_files(root, recursive)
+    results = _run(files, Job(office, str(root), keep_rows, contacts), workers, progress)
+
+    return resolve(results, logs, root, office, contacts)
+
+
+def _run(
+    files: Sequence[Path], job: Job, workers: int | None, progress: Progress | None
+) -> list[FileResult]:
+    total = len(files)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    results: list[FileResult] = []
+    if workers <= 1 or total <= 2:
+        for k, p in enumerate(files, 1):
+            results.append(process_file(str(p), job))
+            if progress:
+                progress(k, total, p.name)
+        return results
+    job = dataclasses.replace(job, overlap=False)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for k, res in enumerate(
+            pool.map(process_file, map(str, files), [job] * total, chunksize=2), 1
+        ):
+            results.append(res)
+            if progress:
+                progress(k, total, Path(res.path).name)
+    return results

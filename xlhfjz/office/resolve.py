@@ -1,0 +1,152 @@
+"""Who is who in a merge (office.md "What the merge does"): each file's community by 社区代码,
+files that are not ledgers, duplicates (the latest 报送日期 wins), codes not on 社区名单, the
+listed communities with no file (未提交), and the target over them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlhfjz.checks.validate import Report
+from xlhfjz.model.issues import E, Issue, W
+from xlhfjz.office.inputs import OfficeData
+from xlhfjz.office.summary import NOT_SUBMITTED, UNREADABLE, Community, FileLog, Target, target
+from xlhfjz.scoring import ScoreCard
+
+_LEADING_CODE = re.compile(r"^(\d{12})")
+
+
+@dataclass
+class FileResult:
+    """What a worker brings back for one file."""
+
+    path: str
+    size: int
+    sha256: str
+    report: Report
+    card: ScoreCard | None
+
+
+@dataclass
+class MergeResult:
+    folder: str
+    communities: list[Community]
+    logs: list[FileLog]
+    target: Target
+    office: OfficeData
+    contacts: bool = False
+    """The contact sheets' records were kept (``merge_folder(..., contacts=True)``)."""
+
+
+def identity(report: Report, rel: str, roster: Mapping[str, str]) -> tuple[str, str]:
+    """(社区代码 or a stand-in naming the file, 社区名称 or the list's name) of a ledger file."""
+    code = report.community_code or f"（无社区代码：{rel}）"
+    return code, report.community_name or roster.get(code, "")
+
+
+_MIN_DATE = dt.date.min
+
+
+#: Sheets that mark the office's own files (a summary or the office workbook left in the folder).
+_OFFICE_MARKS = {"汇总看板": "这是合并生成的汇总文件", "督导检查": "这是街道汇总工作簿"}
+
+
+def not_a_ledger(report: Report) -> tuple[str, str] | None:
+    """(outcome, reason) for a file that is not a community ledger, else None."""
+    if not report.readable:
+        return "unreadable", report.issues[0].message if report.issues else "无法读取"
+    for sheet, what in _OFFICE_MARKS.items():
+        if sheet in report.sheet_names:
+            return "skipped", f"{what}，不是社区台账"
+    missing = report.missing_sheets
+    if "基本信息" in missing and len(missing) > len(report.tables) // 2:
+        return (
+            "unreadable",
+            f"不是社区台账模板（缺少“基本信息”等 {len(missing)} 张工作表），"
+            "请用 xlhfjz new 生成的模板填报后再提交",
+        )
+    return None
+
+
+def relative_name(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return Path(path).name
+
+
+def code_from_name(name: str) -> str | None:
+    m = _LEADING_CODE.match(Path(name).name)
+    return m.group(1) if m else None
+
+
+def resolve(
+    results: Sequence[FileResult],
+    logs: list[FileLog],
+    root: Path,
+    office: OfficeData,
+    contacts: bool = False,
+) -> MergeResult:
+    """The merge's outcome from every file's result and the log of the skipped entries."""
+    by_code: dict[str, list[FileResult]] = {}
+    for res in results:
+        name = relative_name(res.path, root)
+        refused = not_a_ledger(res.report)
+        if refused is not None:
+            outcome, reason = refused
+            code = code_from_name(name) if outcome == "unreadable" else None
+            logs.append(FileLog(name, res.size, res.sha256, outcome, reason, community_code=code))
+            continue
+        code = identity(res.report, name, office.roster_codes)[0]
+        by_code.setdefault(code, []).append(res)
+
+    roster = office.roster_codes
+    communities: dict[str, Community] = {}
+    for code, group in by_code.items():
+        group.sort(
+            key=lambda r: (r.report.context.report_date or _MIN_DATE, relative_name(r.path, root))
+        )
+        used, older = group[-1], group[:-1]
+        name = identity(used.report, relative_name(used.path, root), roster)[1]
+        c = Community(code, name, used.card.result if used.card else UNREADABLE,
+                      relative_name(used.path, root), used.report, used.card)  # fmt: skip
+        if older:
+            files_text = "、".join(relative_name(r.path, root) for r in group)
+            for res in group:
+                message = (
+                    f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
+                    f"已使用报送日期最晚的“{c.file}”"
+                )
+                issue = Issue("duplicate-community", E, None, None, None, None, None, message)
+                c.extra_issues.append((relative_name(res.path, root), issue))
+        if roster and code not in roster:
+            message = f"社区代码“{code}”不在街道的社区名单中，请核对"
+            issue = Issue("unknown-community", W, None, None, None, None, None, message)
+            c.extra_issues.append((c.file, issue))
+        communities[code] = c
+        for res in group:
+            outcome = "merged" if res is used else "superseded"
+            reason = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
+            logs.append(FileLog(relative_name(res.path, root), res.size, res.sha256, outcome, reason,
+                                res.report.rows, code))  # fmt: skip
+
+    unread_codes = {log.community_code for log in logs if log.outcome == "unreadable"}
+    for code, name in roster.items():
+        if code not in communities:
+            status = UNREADABLE if code in unread_codes else NOT_SUBMITTED
+            communities[code] = Community(code, name, status)
+    if not roster:  # an unreadable file still shows in the status board
+        for log in logs:
+            if log.outcome == "unreadable" and (log.community_code or log.file) not in communities:
+                key = log.community_code or log.file
+                communities[key] = Community(log.community_code or "", "", UNREADABLE, log.file)
+
+    ordered = sorted(communities.values(), key=lambda c: (c.code == "", c.code, c.file or ""))
+    # N: the list, or (without one) every submitted community we could tell apart
+    listed = [c for c in ordered if c.code in roster] if roster else [c for c in ordered if c.code]
+    logs.sort(key=lambda log: log.file)
+    tgt = target(listed, office.parameters["target_ratio"])
+    return MergeResult(str(root), ordered, logs, tgt, office, contacts)

@@ -1,0 +1,424 @@
+"""Read an .xlsx/.xlsm file into a :class:`RawWorkbook` with python-calamine.
+
+Before calamine sees the file it is sniffed (size, magic bytes, zip directory), so that a
+wrong or dangerous file is refused with a Chinese reason the user can act on
+(:class:`UnreadableWorkbook`) instead of a traceback. The file is only ever opened read-only.
+
+Limits (:data:`LIMITS`, :data:`CONTENT_LIMITS`) are all enforced *before* calamine parses what
+they protect, so a hostile file costs bounded time and memory and can never crash the process:
+
+- the zip directory's declared sizes (file, total, per part, compression ratio), checked before
+  anything is inflated. A part cannot inflate to more than it declares: our reads ask zlib for
+  at most the declared size, and calamine's zip reader stops with an error there;
+- the XML parts that are parsed (workbook.xml and its rels, styles.xml, sharedStrings.xml, the
+  sheets read): no DTD (``<!DOCTYPE``/``<!ENTITY``, the "billion laughs" bomb) in their first
+  64 KiB — workbook.xml and its rels are checked before ElementTree parses them;
+- ``xl/sharedStrings.xml`` (the part calamine reads strings from): no string longer than
+  ``max_cell_chars``, streamed in 1 MiB chunks, so an over-long string is refused without
+  inflating the rest;
+- each sheet that is read, before calamine parses it: the used area — up to the last row and
+  column holding a value, with cells placed exactly as calamine places them (``r`` attributes,
+  the last one if repeated, in any quoting or case; the running position of cells and rows
+  without one; namespace prefixes ignored) — is at most ``max_rows`` rows, and all sheets read
+  together hold at most ``max_cells`` cells (calamine allocates rows × columns of the used
+  area: a 2 KB sheet with one value in XFD1048576 would otherwise ask for 550 GB and abort the
+  process); and no inline or formula string is longer than ``max_cell_chars``.
+
+  Fast path: the sheet's ``<dimension ref>`` is taken as a claim and verified by regex scans of
+  a copy of the part without whitespace, with ``'`` read as ``"`` and ``:`` as ``<`` (so quoting,
+  spacing and prefixes all fall into the usual form or out of it): every cell starts
+  ``<c r="…"`` with a reference inside the claim, and no element has a second ``r`` attribute.
+  The scans run one sheet ahead of calamine in a helper thread (calamine releases the GIL while
+  it parses, so the two mostly overlap). Anything else — no dimension, a claim over the limits,
+  unusual XML — takes the exact path: a walk over the sheet's tags with calamine's own rules,
+  which stops as soon as a limit is exceeded.
+
+Error values: calamine returns ``""`` for a cell holding an Excel error, so the scan takes the
+text of every ``t="e"`` cell (``#N/A``, ``#REF!``, ``#DIV/0!`` …) and puts it back as a string:
+a validator then says "现为“#N/A”" instead of "empty".
+
+Dates in 1904 workbooks: calamine itself reads ``<workbookPr date1904="1"/>`` (also
+``"true"``) and converts date-formatted serials with the 1904 epoch, so date cells come back as
+the right ``date``/``datetime`` in both systems (checked with python-calamine 0.9.1: serial
+45366 is 2024-03-15 in a 1900 file and 2028-03-16 in a 1904 file, exactly as Excel shows).
+Nothing is shifted here; :attr:`RawWorkbook.date1904` only reports the flag, for whoever turns
+plain numbers into dates. Serials 0 and below come back as ``time(0, 0)`` in both systems.
+
+Formulas: calamine returns only cached values, so each sheet's XML part is byte-scanned for
+``<f>``/``<f .../>`` (with any namespace prefix) inside ``<sheetData>``; shared-formula
+followers (``<f t="shared" si="0"/>``) count, the cells of an array formula other than its
+anchor do not (they hold no ``<f>``). A formula whose cached value is empty may lie outside
+the rectangle calamine returns.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+from xml.etree import ElementTree
+
+import python_calamine
+
+from xlhfjz.model.rawbook import RawSheet, RawWorkbook, UnreadableWorkbook
+from xlhfjz.xlsx.guard import (
+    SHARED_STRINGS,
+    STYLES,
+    XML_HEAD,
+    check_prolog,
+    check_shared_strings,
+    read_head,
+    read_member,
+)
+from xlhfjz.xlsx.reasons import R_CORRUPT, R_ENCRYPTED, R_NO_WORKBOOK, R_SHEET_PART
+from xlhfjz.xlsx.scan import Budget, Cells, SheetScan, scan_sheet
+from xlhfjz.xlsx.sniff import MISLEADING_SUFFIXES, ZIP_KIND_REASONS, sniff
+
+T = TypeVar("T")
+
+__all__ = ["read_workbook"]
+
+
+"""Limits checked before anything is parsed; zip sizes are the ones the zip directory declares.
+
+- ``max_file_bytes``: size of the file on disk.
+- ``max_uncompressed_bytes``: sum of the uncompressed sizes of all zip entries.
+- ``max_ratio``: an entry larger than 1 MiB uncompressed whose uncompressed/compressed ratio
+  exceeds this is refused as a zip bomb.
+- ``max_entry_bytes``: uncompressed size of any one entry.
+"""
+
+"""Limits on what the XML parts hold, checked before calamine parses them (see the module doc).
+
+- ``max_rows``: the last used row of any sheet that is read (a community ledger has hundreds
+  or a few thousand rows; 100,000 is 20 times the largest we benchmark).
+- ``max_cells``: rows × columns of the used areas of all sheets read, summed — what calamine
+  allocates and what becomes Python objects (about 100 bytes each: 5 M cells ≈ 0.5 GB).
+- ``max_cell_chars``: characters in one cell; 32,767 is Excel's own limit, so a longer text
+  was never typed in Excel (and Excel could not show it).
+"""
+
+
+# --- reasons shown to the user -----------------------------------------------------------------
+
+
+# --- sniffing ----------------------------------------------------------------------------------
+
+
+def read_workbook(
+    path: str | os.PathLike[str], sheets: Iterable[str] | None = None, *, overlap: bool = True
+) -> RawWorkbook:
+    """Read every sheet (or only the named ones that exist) with python-calamine.
+
+    ``overlap``: check the parts in a helper thread while calamine parses (faster for one file);
+    False checks each part just before it is parsed, in this thread — less CPU in all, for a
+    caller that keeps every core busy already (the merge's workers).
+
+    Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
+    encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
+    """
+    fspath = os.fsdecode(path)
+    wanted = _wanted(sheets)
+    try:
+        fh = open(fspath, "rb")  # noqa: SIM115 — closed by the with below
+    except FileNotFoundError:
+        raise UnreadableWorkbook(f"文件不存在：{fspath}，请检查路径或重新选择文件") from None
+    except IsADirectoryError:
+        raise UnreadableWorkbook("这是一个文件夹，不是 Excel 文件，请选择 .xlsx 文件") from None
+    except PermissionError:
+        raise UnreadableWorkbook(
+            "无法打开文件（没有读取权限，或文件正被其他程序独占），请关闭正在使用它的程序后重试"
+        ) from None
+    except OSError as exc:
+        raise UnreadableWorkbook(
+            f"无法打开文件（{exc.strerror or exc}），请检查文件后重试"
+        ) from None
+    with fh:
+        zf = sniff(fh)
+        with zf:
+            layout = _layout(zf)
+            # One helper thread checks the other XML parts, then scans the sheets in file order
+            # (limits, formula and error cells); calamine waits for a sheet's scan before it
+            # parses that sheet, and parses with the GIL released, so the two overlap.
+            with (
+                ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-scan") if overlap else _OnDemand()
+            ) as pool:
+                budget = Budget()
+                checked = pool.submit(_check_parts, zf, layout)
+                scans: dict[int, _Pending[SheetScan | None]] = {
+                    index: pool.submit(scan_sheet, zf, name, info, budget)
+                    for index, (name, info) in enumerate(layout.sheets)
+                    if wanted is None or name in wanted
+                }
+                gate = _Gate(layout, checked, scans)
+                try:
+                    values = _read_values(fspath, wanted, gate)
+                finally:
+                    for future in (checked, *scans.values()):
+                        future.cancel()
+    book = RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
+    for name, rows, hidden, formulas in values:
+        book.sheets[name] = RawSheet(
+            name=name,
+            rows=rows,
+            first_row=1,
+            first_col=0,
+            formulas=formulas,
+            hidden=hidden,
+        )
+    return book
+
+
+class _Pending(Protocol[T]):
+    """A check's outcome as :class:`_Gate` asks for it: a Future or an :class:`_OnDemand` task."""
+
+    def result(self) -> T: ...
+
+    def cancel(self) -> bool: ...
+
+
+class _Task(Generic[T]):
+    """A call made the first time its result is asked for (never, if cancelled before)."""
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+        self._call: Callable[[], T] | None = functools.partial(fn, *args)
+        self._outcome: tuple[bool, Any] = (False, None)
+
+    def result(self) -> T:
+        if self._call is not None:
+            call, self._call = self._call, None
+            try:
+                self._outcome = (True, call())
+            except BaseException as exc:  # kept and raised again, as Future.result() does
+                self._outcome = (False, exc)
+        ok, value = self._outcome
+        if not ok:
+            raise value if value is not None else RuntimeError("cancelled")
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> bool:
+        self._call = None
+        return True
+
+
+class _OnDemand:
+    """The executor of ``overlap=False``: each check runs in the caller's thread when needed."""
+
+    def __enter__(self) -> _OnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> _Task[T]:
+        return _Task(fn, args)
+
+
+def _result(future: _Pending[Any]) -> Any:
+    """A helper-thread result; an unexpected error there still becomes a reason."""
+    try:
+        return future.result()
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        raise UnreadableWorkbook(f"{R_CORRUPT}（详情：{detail}）") from None
+
+
+def _wanted(sheets: Iterable[str] | None) -> frozenset[str] | None:
+    if sheets is None:
+        return None
+    if isinstance(sheets, str):  # one name, not an iterable of characters
+        return frozenset((sheets,))
+    return frozenset(sheets)
+
+
+# --- workbook structure ------------------------------------------------------------------------
+
+
+@dataclass
+class _Layout:
+    date1904: bool
+    sheets: list[tuple[str, zipfile.ZipInfo | None]]
+    """Every ``<sheet>`` of workbook.xml in order: its name and its part (None if missing)."""
+    members: dict[str, zipfile.ZipInfo]
+    """Zip entries by lowercased name."""
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.sheets]
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _member(members: dict[str, zipfile.ZipInfo], name: str) -> zipfile.ZipInfo | None:
+    """The zip entry called ``name`` (the case-insensitive map holds lowercased names)."""
+    return members.get(name.lower())
+
+
+def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> ElementTree.Element:
+    data = read_member(zf, info)
+    check_prolog(data[:XML_HEAD], info.filename)
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        raise UnreadableWorkbook(
+            f"文件已损坏（{info.filename} 不是有效的 XML），请在 Excel 中打开并重新保存后再提交"
+        ) from None
+
+
+def _sheet_part(members: dict[str, zipfile.ZipInfo], target: str) -> zipfile.ZipInfo | None:
+    """The part of a sheet's relationship target, resolved exactly as calamine resolves it
+    (``/xl/…`` and ``xl/…`` as they are, anything else under ``xl/``, case-insensitively)."""
+    if target.startswith("/xl/"):
+        path = target[1:]
+    elif target.startswith("xl/"):
+        path = target
+    else:
+        path = "xl/" + target
+    return _member(members, path)
+
+
+def _layout(zf: zipfile.ZipFile) -> _Layout:
+    """``date1904`` and the XML part of each sheet, from workbook.xml + rels."""
+    members = {info.filename.lower(): info for info in zf.infolist()}
+    book = _member(members, "xl/workbook.xml")
+    if book is None:
+        for part, reason in ZIP_KIND_REASONS:
+            if _member(members, part) is not None:
+                raise UnreadableWorkbook(reason)
+        raise UnreadableWorkbook(R_NO_WORKBOOK)
+    root = _read_xml(zf, book)
+    date1904 = False
+    sheet_ids: list[tuple[str, str]] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "workbookPr":
+            date1904 = el.get("date1904", "").strip().lower() in ("1", "true")
+        elif name == "sheet":
+            rid = next(
+                (v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), ""
+            )
+            sheet_ids.append((el.get("name", ""), rid))
+    rels_info = _member(members, "xl/_rels/workbook.xml.rels")
+    targets: dict[str, str] = {}
+    if rels_info is not None:
+        for el in _read_xml(zf, rels_info).iter():
+            if _local(el.tag) == "Relationship" and el.get("TargetMode") != "External":
+                targets[el.get("Id", "")] = el.get("Target", "")
+    sheets = [
+        (name, _sheet_part(members, targets[rid]) if targets.get(rid) else None)
+        for name, rid in sheet_ids
+    ]
+    return _Layout(date1904, sheets, members)
+
+
+# --- parts other than the sheets ---------------------------------------------------------------
+
+
+def _check_parts(zf: zipfile.ZipFile, layout: _Layout) -> None:
+    """The parts calamine parses when it opens the file, other than workbook.xml and its rels
+    (checked when they were parsed here): no DTD in the styles, no over-long shared string."""
+    styles = _member(layout.members, STYLES)
+    if styles is not None:
+        check_prolog(read_head(zf, styles, XML_HEAD), styles.filename)
+    shared = _member(layout.members, SHARED_STRINGS)
+    if shared is not None:
+        check_shared_strings(zf, shared)
+
+
+# --- sheets ------------------------------------------------------------------------------------
+
+
+class _Gate:
+    """What calamine waits for: the parts' check before it opens the file, and each sheet's
+    scan before it parses that sheet."""
+
+    def __init__(
+        self,
+        layout: _Layout,
+        checked: _Pending[None],
+        scans: dict[int, _Pending[SheetScan | None]],
+    ) -> None:
+        self.names = layout.names
+        self.checked = checked
+        self.scans = scans
+
+    def open(self) -> None:
+        _result(self.checked)
+
+    def sheet(self, index: int, name: str) -> SheetScan:
+        if not (index < len(self.names) and self.names[index] == name):
+            matches = [i for i, n in enumerate(self.names) if n == name]
+            index = matches[0] if len(matches) == 1 else -1
+        future = self.scans.get(index)
+        scan = _result(future) if future is not None else None
+        if scan is None:
+            raise UnreadableWorkbook(R_SHEET_PART.format(sheet=name))
+        return scan
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def _read_values(
+    path: str, wanted: frozenset[str] | None, gate: _Gate
+) -> list[tuple[str, list[Any], bool, Cells]]:
+    """(name, rows, hidden, formulas) of each wanted sheet, in file order; calamine errors
+    become reasons."""
+    try:
+        gate.open()
+        if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES:
+            with open(path, "rb") as stream:
+                return _calamine_sheets(
+                    python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
+                )
+        return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(path), wanted, gate)
+    except UnreadableWorkbook:
+        raise
+    except python_calamine.PasswordError:
+        raise UnreadableWorkbook(R_ENCRYPTED) from None
+    except Exception as exc:
+        raise UnreadableWorkbook(_calamine_reason(exc)) from None
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise UnreadableWorkbook(_calamine_reason(exc)) from None
+
+
+def _calamine_sheets(
+    wb: python_calamine.CalamineWorkbook, wanted: frozenset[str] | None, gate: _Gate
+) -> list[tuple[str, list[Any], bool, Cells]]:
+    with wb:
+        out = []
+        for index, meta in enumerate(wb.sheets_metadata):
+            if wanted is not None and meta.name not in wanted:
+                continue
+            scan = gate.sheet(index, meta.name)  # never parse a sheet before its check
+            rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
+            for (row, col), text in scan.errors.items():
+                if row <= len(rows) and col < len(rows[row - 1]) and rows[row - 1][col] == "":
+                    rows[row - 1][col] = text
+            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+            out.append((meta.name, rows, hidden, scan.formulas))
+        return out
+
+
+def _calamine_reason(exc: BaseException) -> str:
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    if isinstance(exc, python_calamine.XmlError):
+        what = "文件内容已损坏（工作簿 XML 格式错误）"
+    elif isinstance(exc, python_calamine.ZipError):
+        what = "文件已损坏或不完整（压缩包无法解开）"
+    else:
+        what = "无法读取该 Excel 文件"
+    return f"{what}，请在 Excel 中打开并重新保存为 .xlsx 后再提交（详情：{detail}）"
+
+
+# --- formulas ----------------------------------------------------------------------------------
