@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, standard_sheets, write_xlsx
+from helpers import run_cli, standard_sheets, write_xlsx
 
 from xlhfjz.sample import generate_community, plant_typical_errors
 

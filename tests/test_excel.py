@@ -20,7 +20,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # before xlwings 
 
 import openpyxl
 import pytest
-from conftest import standard_sheets
+from helpers import standard_sheets
 from vba_client import VBA_SUBS, fill, payload_from_xlsx, replay, run_button, typed
 
 from xlhfjz import excel

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 from openpyxl import load_workbook
 
 from xlhfjz.batch import merge_folder

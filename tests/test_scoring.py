@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import standard_sheets, write_xlsx
+from helpers import standard_sheets, write_xlsx
 
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_NAME, LEDGERS

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import standard_sheets, write_xlsx
+from helpers import standard_sheets, write_xlsx
 
 from xlhfjz.model.rules import INVALID
 from xlhfjz.model.schema import BY_NAME
