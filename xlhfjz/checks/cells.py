@@ -47,11 +47,6 @@ def half_width(text: str) -> str:
     return text.translate(_HALF)
 
 
-def is_blank(value: Any) -> bool:
-    """An empty cell: ``None``, ``""`` or only white space."""
-    return value is None or (isinstance(value, str) and not value.strip(_WS))
-
-
 def _quote(value: Any) -> str:
     return f"“{display(value)}”"
 

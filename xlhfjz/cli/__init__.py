@@ -1,4 +1,4 @@
-"""The command line (spec: cli.md): ``xlhfjz new | validate | demo``.
+"""The command line (spec: cli.md): ``xlhfjz new | validate | score | office | merge | demo``.
 
 Human output is Chinese; ``--json`` prints one JSON document on stdout and nothing else there.
 Errors go to stderr as one Chinese line (``--debug`` shows the traceback).
