@@ -228,7 +228,9 @@ class Collector:
                 record.warnings += 1
 
 
-def _sheet_by_name(book: RawWorkbook, name: str) -> RawSheet | None:
+def find_sheet(book: RawWorkbook, name: str) -> RawSheet | None:
+    """The workbook's sheet for a contract name: exact, else the first whose label matches
+    (``norm_label``: spaces, full-width characters and ``*`` marks ignored)."""
     if name in book.sheets:
         return book.sheets[name]
     wanted = norm_label(name)
@@ -292,21 +294,16 @@ def validate_key_value(
 ) -> tuple[Table, dict[str, Any]]:
     """A key–value sheet (项目 | 值 | 说明): its one record and its typed values by field id."""
     table = Table(sheet)
-    raw = _sheet_by_name(book, sheet.name)
+    raw = find_sheet(book, sheet.name)
     typed: dict[str, Any] = {f.id: None for f in sheet.fields}
     if raw is None:
         out.add("missing-sheet", _missing_sheet_message(sheet), sheet=sheet)
         return table, typed
     table.present = True
     labels = {norm_label(f.label): f for f in sheet.fields}
-    header = find_header(raw.rows, ("项目", "值", "说明"))
+    header, key_col, value_col = key_value_columns(raw.rows)
     start = 0 if header is None else header + 1
     table.header_row = None if header is None else raw.first_row + header
-    key_col, value_col = 0, 1
-    if header is not None:
-        cols = [norm_label(v) for v in raw.rows[header]]
-        key_col = cols.index("项目") if "项目" in cols else 0
-        value_col = cols.index("值") if "值" in cols else key_col + 1
     rows_of: dict[str, int] = {}
     cells: dict[str, Any] = {}
     for i in range(start, len(raw.rows)):
@@ -344,6 +341,18 @@ def validate_key_value(
     return table, {k: (None if v is INVALID else v) for k, v in typed.items()}
 
 
+def key_value_columns(rows: Sequence[Sequence[Any]]) -> tuple[int | None, int, int]:
+    """A key–value sheet's header (index in ``rows``, None if absent) and the indices of its
+    项目 and 值 columns (default A and B; 值 right of 项目 when only 项目 is found)."""
+    header = find_header(rows, ("项目", "值", "说明"))
+    key_col, value_col = 0, 1
+    if header is not None:
+        cols = [norm_label(v) for v in rows[header]]
+        key_col = cols.index("项目") if "项目" in cols else 0
+        value_col = cols.index("值") if "值" in cols else key_col + 1
+    return header, key_col, value_col
+
+
 def _context(basic: dict[str, Any]) -> Context:
     return Context(
         period_start=basic.get("period_start"),
@@ -368,7 +377,7 @@ def _missing_sheet_message(sheet: Sheet) -> str:
 def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector) -> Table:
     """A ledger-like sheet (title, header, data rows): typed records; issues go to ``out``."""
     table = Table(sheet)
-    raw = _sheet_by_name(book, sheet.name)
+    raw = find_sheet(book, sheet.name)
     if raw is None:
         out.add("missing-sheet", _missing_sheet_message(sheet), sheet=sheet)
         return table
@@ -702,6 +711,8 @@ __all__ = [
     "check_keys",
     "check_sheet_rules",
     "find_header",
+    "find_sheet",
+    "key_value_columns",
     "norm_label",
     "personal_data_in",
     "unreadable_report",

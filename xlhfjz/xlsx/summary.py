@@ -42,6 +42,7 @@ from xlhfjz.office.summary import (
     status_counts,
 )
 from xlhfjz.xlsx.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
+from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL
 
 DASHBOARD = "汇总看板"
 SCORES = "社区评分"
@@ -55,7 +56,7 @@ OPTIONS: dict[str, Any] = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
-    "default_date_format": "yyyy-mm-dd",
+    "default_date_format": DATE_FORMAT,
 }
 
 
@@ -125,7 +126,7 @@ class _Formats:
         )
         self.score = wb.add_format({**base, "num_format": "0.0"})
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
-        self.bad = wb.add_format({**base, "bg_color": "#FFC7CE"})
+        self.bad = wb.add_format({**base, "bg_color": ERROR_FILL})
 
 
 def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
