@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz.model.schema import BASIC_INFO, GUIDE_SHEET, TEMPLATE_VERSION, Field, schema_hash
 from xlhfjz.model.values import display_width
+from xlhfjz.xlsx.atomic import replacing
 from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL, WARNING_FILL
 from xlhfjz.xlsx.vml import print_buttons
 
@@ -103,27 +103,21 @@ def atomic_workbook(path: str | os.PathLike[str]) -> Iterator[xlsxwriter.Workboo
     It is written to a hidden temporary file in the same folder and moved over ``path`` with
     :func:`os.replace`; on any error the temporary file is removed and ``path`` is untouched.
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
-    workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-    workbook.set_properties(
-        {
-            "title": BASIC_INFO.title,
-            "subject": GUIDE_SHEET,
-            "author": "xlhfjz",
-            "comments": f"template_version={TEMPLATE_VERSION}; schema_hash={schema_hash()}",
-            "created": CREATED,
-        }
-    )
-    try:
+    with replacing(Path(path)) as tmp:
+        workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        workbook.set_properties(
+            {
+                "title": BASIC_INFO.title,
+                "subject": GUIDE_SHEET,
+                "author": "xlhfjz",
+                "comments": f"template_version={TEMPLATE_VERSION}; schema_hash={schema_hash()}",
+                "created": CREATED,
+            }
+        )
         yield workbook
         printed = [i for i, ws in enumerate(workbook.worksheets()) if ws.name == GUIDE_SHEET]
         workbook.close()
         print_buttons(tmp, printed)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class Styles:
