@@ -200,14 +200,10 @@ def _organisation(facts: _Facts, it: Item) -> None:
     elif m >= 1:
         it.score = 1
     it.detail = f"在任成员 {m} 人，{'有' if leader else '无'}组长，{'有' if doc else '无'}成立文件"
-    it.missing = "；".join(
-        s
-        for s in (
-            f"在任成员至少 {need} 人（再补 {need - m} 人）" if m < need else "",
-            "确定一名在任组长" if not leader else "",
-            "填写成立文件文号或会议纪要" if not doc else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"在任成员至少 {need} 人（再补 {need - m} 人）" if m < need else "",
+        "确定一名在任组长" if not leader else "",
+        "填写成立文件文号或会议纪要" if not doc else "",
     )
 
 
@@ -246,13 +242,9 @@ def _ledgers(facts: _Facts, it: Item) -> None:
     it.score = coverage + quality
     it.detail = f"核心台账 {k}/{len(CORE_LEDGERS)} 类有有效记录；有错误的行 {errors}/{rows}"
     lacking = [BY_ID[sid].name for sid in CORE_LEDGERS if sid not in have]
-    it.missing = "；".join(
-        s
-        for s in (
-            f"补填 {'、'.join(lacking)}" if lacking else "",
-            f"改正有错误的 {errors} 行" if quality < 3 and errors else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"补填 {'、'.join(lacking)}" if lacking else "",
+        f"改正有错误的 {errors} 行" if quality < 3 and errors else "",
     )
 
 
@@ -264,13 +256,9 @@ def _monitoring(facts: _Facts, it: Item) -> None:
     it.score = (3 if posted else 0) + 2 * len(months) / M
     it.detail = f"{'有' if posted else '无'}公示举报电话的监测点；{len(months)}/{M} 个月有监测记录"
     lacking = [f"{y}年{m}月" for y, m in facts.months if (y, m) not in months]
-    it.missing = "；".join(
-        s
-        for s in (
-            "设立公示举报电话的监测点" if not posted else "",
-            f"补报 {_first(lacking)} 的监测记录（无异常也要零报告）" if lacking else "",
-        )
-        if s
+    it.missing = _clauses(
+        "设立公示举报电话的监测点" if not posted else "",
+        f"补报 {_first(lacking)} 的监测记录（无异常也要零报告）" if lacking else "",
     )
 
 
@@ -339,13 +327,9 @@ def _early_reporting(facts: _Facts, it: Item) -> None:
     patrols, logs = bool(facts.rows["patrols"]), bool(facts.rows["monitoring_logs"])
     it.score = 4 if patrols and logs else 2 if patrols or logs else 0
     it.detail = f"无线索；巡查记录{'有' if patrols else '无'}，监测记录{'有' if logs else '无'}"
-    it.missing = "；".join(
-        s
-        for s in (
-            "开展巡查并登记" if not patrols else "",
-            "按月填报监测记录" if not logs else "",
-        )
-        if s
+    it.missing = _clauses(
+        "开展巡查并登记" if not patrols else "",
+        "按月填报监测记录" if not logs else "",
     )
 
 
@@ -362,15 +346,11 @@ def _publicity(facts: _Facts, it: Item) -> None:
     it.score = 5 * min(1, n / need_n) + 4 * min(1, len(venues) / need_v) + part3
     it.detail = f"宣传活动 {n} 场，五进覆盖 {len(venues)} 类，宣传形式 {len(forms)} 种，{'有' if case else '无'}典型案例剖析"
     lacking_v = [v for v in FIVE_VENUES if v not in venues]
-    it.missing = "；".join(
-        s
-        for s in (
-            f"再开展 {_n(need_n - n)} 场活动" if n < need_n else "",
-            f"覆盖 {lacking_v[0]} 等 {_n(need_v - len(venues))} 类" if len(venues) < need_v else "",
-            f"再采用 {_n(need_f - len(forms))} 种宣传形式" if len(forms) < need_f else "",
-            "开展一次剖析典型案例的活动" if not case else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"再开展 {_n(need_n - n)} 场活动" if n < need_n else "",
+        f"覆盖 {lacking_v[0]} 等 {_n(need_v - len(venues))} 类" if len(venues) < need_v else "",
+        f"再采用 {_n(need_f - len(forms))} 种宣传形式" if len(forms) < need_f else "",
+        "开展一次剖析典型案例的活动" if not case else "",
     )
 
 
@@ -390,13 +370,9 @@ def _coverage(
     if c > 0 and not hotline:
         it.detail += "，未载明举报电话"
     need = max(0, int(-(-p["coverage_full"] * facts.households // 1)) - reached)
-    it.missing = "；".join(
-        s
-        for s in (
-            f"再覆盖 {need} 户" if c < p["coverage_full"] else "",
-            "载明举报电话" if rows and not hotline else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"再覆盖 {need} 户" if c < p["coverage_full"] else "",
+        "载明举报电话" if rows and not hotline else "",
     )
 
 
@@ -455,15 +431,11 @@ def _responsibility(facts: _Facts, it: Item) -> None:
     it.score = ext + internal
     it.detail = f"排查的单位 {len(orgs)} 家，签订责任书 {len(covered)} 家；网格员/楼长签订 {i} 份"
     lacking = sorted(orgs - signed)
-    it.missing = "；".join(
-        s
-        for s in (
-            f"与 {_first(lacking)} 签订责任书或承诺书" if orgs and ext < 4 else "",
-            "登记签订的责任书" if not orgs and not letters else "",
-            "排查辖区单位，并与排查到的单位签订责任书或承诺书" if not orgs and letters else "",
-            f"网格员/楼长再签订 {facts.grids - i} 份" if i < facts.grids else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"与 {_first(lacking)} 签订责任书或承诺书" if orgs and ext < 4 else "",
+        "登记签订的责任书" if not orgs and not letters else "",
+        "排查辖区单位，并与排查到的单位签订责任书或承诺书" if not orgs and letters else "",
+        f"网格员/楼长再签订 {facts.grids - i} 份" if i < facts.grids else "",
     )
 
 
@@ -483,13 +455,9 @@ def _screening(facts: _Facts, it: Item) -> None:
     it.detail = f"{len(months)}/{M} 个月有排查记录；辖区重点领域排查 {len(hit)}/{len(declared)} 类"
     lacking_m = [f"{y}年{m}月" for y, m in facts.months if (y, m) not in months]
     lacking_d = [d for d in declared if d not in screened]
-    it.missing = "；".join(
-        s
-        for s in (
-            f"补充 {_first(lacking_m)} 的排查" if lacking_m else "",
-            f"排查 {_first(lacking_d)} 领域" if lacking_d else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"补充 {_first(lacking_m)} 的排查" if lacking_m else "",
+        f"排查 {_first(lacking_d)} 领域" if lacking_d else "",
     )
 
 
@@ -502,15 +470,11 @@ def _patrols(facts: _Facts, it: Item) -> None:
     W = len(facts.weeks)
     it.score = 4 * len(weeks) / W + 2 * len(tiers) / 3
     it.detail = f"{len(weeks)}/{W} 周有巡查；巡防层级 {len(tiers)}/3 级"
-    it.missing = "；".join(
-        s
-        for s in (
-            f"还有 {W - len(weeks)} 周没有巡查记录" if len(weeks) < W else "",
-            f"补齐 {'、'.join(t for t in ('一级', '二级', '三级') if t not in tiers)} 巡防"
-            if len(tiers) < 3
-            else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"还有 {W - len(weeks)} 周没有巡查记录" if len(weeks) < W else "",
+        f"补齐 {'、'.join(t for t in ('一级', '二级', '三级') if t not in tiers)} 巡防"
+        if len(tiers) < 3
+        else "",
     )
 
 
@@ -535,13 +499,9 @@ def _mechanisms(facts: _Facts, it: Item) -> None:
     have = len(MECHANISM_KINDS) - len(missing_kinds)
     it.score = score
     it.detail = f"四项机制建立 {have}/4 项，期间执行 {have - len(unexercised)} 项"
-    it.missing = "；".join(
-        s
-        for s in (
-            f"建立“{'、'.join(missing_kinds)}”制度" if missing_kinds else "",
-            f"“{'、'.join(unexercised)}”在创建期间执行并填写最近执行日期" if unexercised else "",
-        )
-        if s
+    it.missing = _clauses(
+        f"建立“{'、'.join(missing_kinds)}”制度" if missing_kinds else "",
+        f"“{'、'.join(unexercised)}”在创建期间执行并填写最近执行日期" if unexercised else "",
     )
 
 
@@ -574,6 +534,11 @@ def _lead_closure(facts: _Facts, it: Item) -> None:
 
 if set(ITEM_SCORERS) != _ITEM_IDS:  # the table of items and the code must not drift
     raise RuntimeError(f"items without a scoring function: {sorted(_ITEM_IDS - set(ITEM_SCORERS))}")
+
+
+def _clauses(*parts: str) -> str:
+    """The non-empty parts, joined as one sentence of clauses (“a；b”)."""
+    return "；".join(p for p in parts if p)
 
 
 def _first(names: Sequence[str], n: int = 3) -> str:
