@@ -27,7 +27,7 @@ from xlhfjz.checks.cells import (
     parser_for,
 )
 from xlhfjz.model import schema
-from xlhfjz.model.issues import CODES, E, W
+from xlhfjz.model.issues import ISSUE_TYPES, E, W
 from xlhfjz.model.rules import INVALID
 from xlhfjz.model.schema import Field
 
@@ -112,7 +112,7 @@ def test_text_over_n_chars_is_too_long_but_kept(raw: str, kept: str) -> None:
     result = parse_text(raw, NAME)
     assert_bad(result, "too-long")
     assert result.value == kept
-    assert CODES["too-long"] == W
+    assert ISSUE_TYPES["too-long"].severity == W
 
 
 # ── date ────────────────────────────────────────────────────────────────────────────────────
@@ -594,7 +594,7 @@ def test_code_rejected(raw: Any) -> None:
     result = parse_code(raw, CODE)
     assert_bad(result, "invalid-code")
     assert result.value is INVALID
-    assert CODES["invalid-code"] == E
+    assert ISSUE_TYPES["invalid-code"].severity == E
 
 
 # ── grid ────────────────────────────────────────────────────────────────────────────────────

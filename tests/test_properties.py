@@ -31,7 +31,7 @@ from xlhfjz.batch import merge_folder
 from xlhfjz.checks.cells import Bad, parser_for, uscc_check_char
 from xlhfjz.checks.privacy import mask, mask_name, mask_phone
 from xlhfjz.checks.validate import Record, Table, validate_workbook
-from xlhfjz.model.issues import CODES, E, W
+from xlhfjz.model.issues import ISSUE_TYPES, E, W
 from xlhfjz.model.rawbook import RawSheet, RawWorkbook
 from xlhfjz.model.schema import BASIC_INFO, BY_NAME, LEDGERS, META_SHEET, Field
 from xlhfjz.office.summary import masked_rows
@@ -107,7 +107,7 @@ def test_normalisers_never_raise(value: Any, date1904: bool) -> None:
     for f in ALL_FIELDS:
         result = parser_for(f, grid_count=GRIDS, date1904=date1904)(value)
         if isinstance(result, Bad):
-            assert result.code in CODES, (f.id, result)
+            assert result.code in ISSUE_TYPES, (f.id, result)
             assert re.search(r"[\u4e00-\u9fff]", result.message)
             if result.code == "too-long":
                 assert isinstance(result.value, str)
@@ -149,7 +149,7 @@ def raw_workbooks(draw: st.DrawFn) -> RawWorkbook:
 def test_validator_never_raises(book: RawWorkbook) -> None:
     report = validate_workbook(book)
     for issue in report.issues:
-        assert issue.code in CODES, issue
+        assert issue.code in ISSUE_TYPES, issue
         assert issue.severity in (E, W)
         assert issue.row is None or issue.row >= 1
         assert issue.message

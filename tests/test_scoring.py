@@ -25,7 +25,7 @@ from helpers import standard_sheets, write_xlsx
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_NAME, LEDGERS
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
-from xlhfjz.scoring import ITEMS, ScoreCard, score_report
+from xlhfjz.scoring import ITEM_SCORERS, ITEMS, ScoreCard, item, score_report
 from xlhfjz.xlsx.files import validate_file
 
 D = dt.date
@@ -1103,3 +1103,18 @@ def test_volunteers_full_parameter_moves_d1(tmp_path: Path) -> None:
     card = score(sample, tmp_path, parameters={"volunteers_full": 20})
     assert_partial(card, "D1", 3, "再选聘 6 名志愿者")
     assert card.parameters["volunteers_full"] == 20
+
+
+# ── the item registry ──────────────────────────────────────────────────────────────────────
+
+
+def test_every_item_of_the_rubric_has_exactly_one_scoring_function() -> None:
+    ids = ["A1", "A2", "A3", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "C4",
+           "D1", "D2", "D3", "D4", "E1", "E2", "E3"]  # fmt: skip
+    assert [iid for iid, _, _ in ITEMS] == ids
+    assert sorted(ITEM_SCORERS) == ids
+    with pytest.raises(ValueError):
+        item("A1")(lambda facts, it: None)  # scored twice
+    with pytest.raises(ValueError):
+        item("F1")(lambda facts, it: None)  # not an item
+    assert sorted(ITEM_SCORERS) == ids

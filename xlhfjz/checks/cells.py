@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from xlhfjz.model.issues import display
 from xlhfjz.model.rules import INVALID
 from xlhfjz.model.schema import Field
+from xlhfjz.model.values import EXCEL_EPOCH, EXCEL_EPOCH_1904
 
 
 class Bad(NamedTuple):
@@ -37,19 +38,12 @@ _HALF = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _WS = " \t\r\n\u3000\u00a0"
 _MULTI_SPLIT = re.compile(r"[；;、,，\n]")
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 SERIAL_MIN, SERIAL_MAX = 20000, 80000
 
 
 def half_width(text: str) -> str:
     """Full-width ASCII characters and spaces to half-width (``１３８`` → ``138``)."""
     return text.translate(_HALF)
-
-
-def is_blank(value: Any) -> bool:
-    """An empty cell: ``None``, ``""`` or only white space."""
-    return value is None or (isinstance(value, str) and not value.strip(_WS))
 
 
 def _quote(value: Any) -> str:
@@ -241,8 +235,10 @@ def parse_multi(value: Any, f: Field) -> Any:
 
 # ── phones, codes ───────────────────────────────────────────────────────────────────────────
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+#: A mobile number (ledgers.md ``mobile``), once spaces and ``-`` are removed.
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+#: A landline: (area code)-?(number)(-extension)? (ledgers.md ``phone``).
+LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(-\d{1,6})?$")
 
 
 def _digits_text(value: Any) -> str:
@@ -251,7 +247,7 @@ def _digits_text(value: Any) -> str:
 
 def parse_mobile(value: Any, f: Field) -> Any:
     text = _digits_text(value).replace("-", "")
-    if _MOBILE.match(text):
+    if MOBILE.match(text):
         return text
     return Bad("invalid-phone", f"手机号码应为11位数字、以1开头，现为{_quote(value)}")
 
@@ -259,9 +255,9 @@ def parse_mobile(value: Any, f: Field) -> Any:
 def parse_phone(value: Any, f: Field) -> Any:
     text = _digits_text(value)
     mobile = text.replace("-", "")
-    if _MOBILE.match(mobile):
+    if MOBILE.match(mobile):
         return mobile
-    if _LANDLINE.match(text):
+    if LANDLINE.match(text):
         return text
     hint = "，固话请连同区号（以0开头）填写并将单元格设为文本" if mobile.isdigit() else ""
     return Bad(

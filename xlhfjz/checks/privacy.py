@@ -6,13 +6,9 @@ Anything else in a personal column is replaced entirely: the summary never shows
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from xlhfjz.checks.cells import half_width
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(-\d{1,6})?$")
+from xlhfjz.checks.cells import LANDLINE, MOBILE, half_width
 
 
 def mask_name(value: Any) -> str:
@@ -25,15 +21,15 @@ def mask_phone(value: Any) -> str:
     """13812345678 → 138****1234; 0533-1234567 → 0533-****567; anything else → ****."""
     if value is None or value == "":
         return ""
-    if value.__class__ is str and len(value) == 11 and value.isascii() and _MOBILE.match(value):
+    if value.__class__ is str and len(value) == 11 and value.isascii() and MOBILE.match(value):
         return f"{value[:3]}****{value[-4:]}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = half_width(str(value)).replace(" ", "")
     digits = text.replace("-", "")
-    if _MOBILE.match(digits):
+    if MOBILE.match(digits):
         return f"{digits[:3]}****{digits[-4:]}"
-    m = _LANDLINE.match(text)
+    m = LANDLINE.match(text)
     if m:
         return f"{m.group(1)}-****{m.group(2)[-3:]}"
     return "****"

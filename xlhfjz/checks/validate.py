@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlhfjz.checks.cells import Bad, half_width, parser_for, plain_parser
-from xlhfjz.model.issues import CODES, E, Issue, W, display
+from xlhfjz.model.issues import E, Issue, Severity, W, default_severity, display
 from xlhfjz.model.rawbook import RawSheet, RawWorkbook
 from xlhfjz.model.rules import INVALID, Context, Finding
 from xlhfjz.model.schema import (
@@ -127,8 +127,7 @@ def _text_or_none(value: Any) -> str | None:
 
 def unreadable_report(path: str, reason: str) -> Report:
     """The report of a file that is not a readable workbook: one ``not-a-workbook`` issue."""
-    issue = Issue("not-a-workbook", E, None, None, None, None, None, reason)
-    return Report(path=path, readable=False, issues=[issue])
+    return Report(path=path, readable=False, issues=[Issue.new("not-a-workbook", reason)])
 
 
 # ── labels ──────────────────────────────────────────────────────────────────────────────────
@@ -196,23 +195,28 @@ class Collector:
     def add(
         self,
         code: str,
-        severity: str,
-        sheet: Sheet | None,
-        row: int | None,
-        f: Field | None,
-        value: Any,
         message: str,
+        *,
+        sheet: Sheet | None = None,
+        row: int | None = None,
+        field: Field | None = None,
+        value: Any = None,
         record: Record | None = None,
         column: str | None = None,
+        severity: Severity | None = None,
     ) -> None:
+        """One issue of ``code`` at (sheet, Excel row, field — or a ``column`` label without a
+        field), quoting ``value``; counted on ``record``. The severity is the code's default
+        (see :data:`~xlhfjz.model.issues.ISSUE_TYPES`) unless a rule gives it."""
+        severity = severity or default_severity(code)
         self.issues.append(
             Issue(
                 code,
-                severity,  # type: ignore[arg-type]
+                severity,
                 sheet.name if sheet else None,
                 row,
-                f.label if f else column,
-                f.id if f else None,
+                field.label if field else column,
+                field.id if field else None,
                 display(value) if value is not None and value != "" else None,
                 message,
             )
@@ -224,7 +228,9 @@ class Collector:
                 record.warnings += 1
 
 
-def _sheet_by_name(book: RawWorkbook, name: str) -> RawSheet | None:
+def find_sheet(book: RawWorkbook, name: str) -> RawSheet | None:
+    """The workbook's sheet for a contract name: exact, else the first whose label matches
+    (``norm_label``: spaces, full-width characters and ``*`` marks ignored)."""
     if name in book.sheets:
         return book.sheets[name]
     wanted = norm_label(name)
@@ -269,12 +275,10 @@ def _check_meta(book: RawWorkbook, out: Collector) -> str | None:
                 version = display(row[1])
     if version != TEMPLATE_VERSION:
         found = "缺少 _meta 工作表" if meta is None else f"模板版本为“{version or '未知'}”"
-        out.add(
-            "template-version", W, None, None, None, version,
-            f"{found}，不是标准模板 {TEMPLATE_VERSION} 版；请用最新模板重新填报或联系街道",
-            column=None,
-        )  # fmt: skip
-        out.issues[-1] = dataclasses.replace(out.issues[-1], sheet=META_SHEET)
+        message = f"{found}，不是标准模板 {TEMPLATE_VERSION} 版；请用最新模板重新填报或联系街道"
+        out.issues.append(
+            Issue.new("template-version", message, sheet=META_SHEET, value=version or None)
+        )
     return version
 
 
@@ -290,21 +294,16 @@ def validate_key_value(
 ) -> tuple[Table, dict[str, Any]]:
     """A key–value sheet (项目 | 值 | 说明): its one record and its typed values by field id."""
     table = Table(sheet)
-    raw = _sheet_by_name(book, sheet.name)
+    raw = find_sheet(book, sheet.name)
     typed: dict[str, Any] = {f.id: None for f in sheet.fields}
     if raw is None:
-        out.add("missing-sheet", E, sheet, None, None, None, _missing_sheet_message(sheet))
+        out.add("missing-sheet", _missing_sheet_message(sheet), sheet=sheet)
         return table, typed
     table.present = True
     labels = {norm_label(f.label): f for f in sheet.fields}
-    header = find_header(raw.rows, ("项目", "值", "说明"))
+    header, key_col, value_col = key_value_columns(raw.rows)
     start = 0 if header is None else header + 1
     table.header_row = None if header is None else raw.first_row + header
-    key_col, value_col = 0, 1
-    if header is not None:
-        cols = [norm_label(v) for v in raw.rows[header]]
-        key_col = cols.index("项目") if "项目" in cols else 0
-        value_col = cols.index("值") if "值" in cols else key_col + 1
     rows_of: dict[str, int] = {}
     cells: dict[str, Any] = {}
     for i in range(start, len(raw.rows)):
@@ -316,7 +315,8 @@ def validate_key_value(
         rows_of[f.id] = raw.first_row + i
         cells[f.id] = row[value_col] if value_col < len(row) else None
         if (raw.first_row + i, value_col + raw.first_col) in raw.formulas:
-            out.add("formula-cell", W, sheet, rows_of[f.id], f, cells[f.id], _FORMULA_MESSAGE)
+            out.add("formula-cell", _FORMULA_MESSAGE, sheet=sheet, row=rows_of[f.id], field=f,
+                    value=cells[f.id])  # fmt: skip
 
     record = Record(row=table.header_row or 1, values=typed, cells=cells)
     for f in sheet.fields:
@@ -325,21 +325,13 @@ def validate_key_value(
         if value is None or value == "" or (isinstance(value, str) and not value.strip()):
             if f.required is True:
                 where = "" if row_no else "（表中找不到这一项，请用标准模板）"
-                out.add("required-missing", E, sheet, row_no, f, None,
-                        f"请填写{f.label}{where}" + (f"：{f.hint}" if f.hint else ""), record)  # fmt: skip
+                out.add("required-missing", f"请填写{f.label}{where}" + (f"：{f.hint}" if f.hint else ""),
+                        sheet=sheet, row=row_no, field=f, record=record)  # fmt: skip
             continue
         result = parser_for(f)(value)
         if isinstance(result, Bad):
-            out.add(
-                result.code,
-                CODES[result.code] or E,
-                sheet,
-                row_no,
-                f,
-                value,
-                result.message,
-                record,
-            )
+            out.add(result.code, result.message, sheet=sheet, row=row_no, field=f, value=value,
+                    record=record)  # fmt: skip
             result = result.value
         typed[f.id] = result
     for finding in _row_findings(sheet, typed):
@@ -347,6 +339,18 @@ def validate_key_value(
     table.records = [record]
     table.key_rows = rows_of
     return table, {k: (None if v is INVALID else v) for k, v in typed.items()}
+
+
+def key_value_columns(rows: Sequence[Sequence[Any]]) -> tuple[int | None, int, int]:
+    """A key–value sheet's header (index in ``rows``, None if absent) and the indices of its
+    项目 and 值 columns (default A and B; 值 right of 项目 when only 项目 is found)."""
+    header = find_header(rows, ("项目", "值", "说明"))
+    key_col, value_col = 0, 1
+    if header is not None:
+        cols = [norm_label(v) for v in rows[header]]
+        key_col = cols.index("项目") if "项目" in cols else 0
+        value_col = cols.index("值") if "值" in cols else key_col + 1
+    return header, key_col, value_col
 
 
 def _context(basic: dict[str, Any]) -> Context:
@@ -373,9 +377,9 @@ def _missing_sheet_message(sheet: Sheet) -> str:
 def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector) -> Table:
     """A ledger-like sheet (title, header, data rows): typed records; issues go to ``out``."""
     table = Table(sheet)
-    raw = _sheet_by_name(book, sheet.name)
+    raw = find_sheet(book, sheet.name)
     if raw is None:
-        out.add("missing-sheet", E, sheet, None, None, None, _missing_sheet_message(sheet))
+        out.add("missing-sheet", _missing_sheet_message(sheet), sheet=sheet)
         return table
     table.present = True
     fields = (*sheet.fields, REMARK)
@@ -383,8 +387,8 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
     if header is None:
         for f in sheet.fields:
             if f.required is not False:
-                out.add("missing-column", E, sheet, None, f, None,
-                        f"找不到表头“{f.label}”（表头行缺失），请用标准模板的表头")  # fmt: skip
+                out.add("missing-column", f"找不到表头“{f.label}”（表头行缺失），请用标准模板的表头",
+                        sheet=sheet, field=f)  # fmt: skip
         return table
     header_row = raw.first_row + header
     table.header_row = header_row
@@ -392,8 +396,8 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
     table.columns = columns
     for f in sheet.fields:
         if f.id not in columns and f.required is not False:
-            out.add("missing-column", E, sheet, header_row, f, None,
-                    f"缺少“{f.label}”列，请按标准模板补上这一列（该列的检查已跳过）")  # fmt: skip
+            out.add("missing-column", f"缺少“{f.label}”列，请按标准模板补上这一列（该列的检查已跳过）",
+                    sheet=sheet, row=header_row, field=f)  # fmt: skip
 
     ledger_fields = [(f, columns[f.id]) for f in fields if f.id in columns]
     plan = [
@@ -442,41 +446,28 @@ def validate_table(book: RawWorkbook, sheet: Sheet, ctx: Context, out: Collector
                     message = (
                         _error_value_message(f, v) if v in EXCEL_ERRORS else _required_message(f)
                     )
-                    add("required-missing", E, sheet, excel_row, f, v or None, message, record)
+                    add("required-missing", message, sheet=sheet, row=excel_row, field=f,
+                        value=v or None, record=record)  # fmt: skip
                 if v and formulas and (excel_row, c + first_col) in formulas:
-                    add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
+                    add("formula-cell", _FORMULA_MESSAGE, sheet=sheet, row=excel_row, field=f,
+                        value=v, record=record)  # fmt: skip
                 continue
             cells[fid] = v
             if result.__class__ is Bad:
-                add(
-                    result.code,
-                    CODES[result.code] or E,
-                    sheet,
-                    excel_row,
-                    f,
-                    v,
-                    result.message,
-                    record,
-                )
+                add(result.code, result.message, sheet=sheet, row=excel_row, field=f, value=v,
+                    record=record)  # fmt: skip
                 result = result.value
             values[fid] = result
             if formulas and (excel_row, c + first_col) in formulas:
-                add("formula-cell", W, sheet, excel_row, f, v, _FORMULA_MESSAGE, record)
+                add("formula-cell", _FORMULA_MESSAGE, sheet=sheet, row=excel_row, field=f,
+                    value=v, record=record)  # fmt: skip
         for fid in missing_required:
             values[fid] = None
         for f in conditional:
             if values.get(f.id) is None and f.required.holds(values):  # type: ignore[union-attr]
                 cond = f.required.describe(labels)  # type: ignore[union-attr]
-                add(
-                    "required-missing",
-                    E,
-                    sheet,
-                    excel_row,
-                    f,
-                    None,
-                    f"{cond}时，{f.label}必须填写",
-                    record,
-                )
+                add("required-missing", f"{cond}时，{f.label}必须填写", sheet=sheet,
+                    row=excel_row, field=f, record=record)  # fmt: skip
         for f, (low, high) in date_checks:
             value = values[f.id]
             if (
@@ -559,12 +550,11 @@ def _map_columns(
         content.append(c)
         f = by_label.get(label)
         if f is None:
-            out.add("unknown-column", W, sheet, header_row, None, value,
-                    f"“{display(value)}”不是标准表头，这一列不参与校验和评分（内容保留）",
-                    column=display(value))  # fmt: skip
+            out.add("unknown-column", f"“{display(value)}”不是标准表头，这一列不参与校验和评分（内容保留）",
+                    sheet=sheet, row=header_row, value=value, column=display(value))  # fmt: skip
         elif f.id in columns:
-            out.add("duplicate-column", E, sheet, header_row, f, value,
-                    f"表头“{f.label}”出现了两次，请删除或改名重复的一列（已使用第一列）")  # fmt: skip
+            out.add("duplicate-column", f"表头“{f.label}”出现了两次，请删除或改名重复的一列（已使用第一列）",
+                    sheet=sheet, row=header_row, field=f, value=value)  # fmt: skip
         else:
             columns[f.id] = c
     return columns, content
@@ -596,7 +586,9 @@ def _add_finding(
 ) -> None:
     fid, code, severity, message = finding
     f = sheet.field(fid) if fid else None
-    out.add(code, severity, sheet, row, f, cells.get(fid) if fid else None, message, record)
+    value = cells.get(fid) if fid else None
+    out.add(code, message, sheet=sheet, row=row, field=f, value=value, record=record,
+            severity=severity)  # fmt: skip
 
 
 def _check_period(
@@ -616,24 +608,25 @@ def _check_period(
         if start is None or as_of is None:
             return
         if not (start.year, start.month) <= value <= (as_of.year, as_of.month):
-            out.add("date-out-of-period", E, sheet, row, f, cells[f.id],
+            out.add("date-out-of-period",
                     f"{f.label}应在 {start:%Y-%m} 至 {as_of:%Y-%m} 之间，现为 {value[0]}-{value[1]:02d}",
-                    record)  # fmt: skip
+                    sheet=sheet, row=row, field=f, value=cells[f.id], record=record)  # fmt: skip
         return
     if report is not None and value > report:
-        out.add("date-in-future", E, sheet, row, f, cells[f.id],
+        out.add("date-in-future",
                 f"{f.label}晚于报送日期（{report.isoformat()}），请核实，现为 {value.isoformat()}",
-                record)  # fmt: skip
+                sheet=sheet, row=row, field=f, value=cells[f.id], record=record)  # fmt: skip
         return
     if f.date_rule == "in_period" and start is not None and as_of is not None:
         if not start <= value <= as_of:
-            out.add("date-out-of-period", E, sheet, row, f, cells[f.id],
+            out.add("date-out-of-period",
                     f"{f.label}应在创建期间（{start.isoformat()} 至 {as_of.isoformat()}）内，"
-                    f"现为 {value.isoformat()}", record)  # fmt: skip
+                    f"现为 {value.isoformat()}",
+                    sheet=sheet, row=row, field=f, value=cells[f.id], record=record)  # fmt: skip
     elif f.date_rule == "by_end" and end is not None and value > end:
-        out.add("date-out-of-period", E, sheet, row, f, cells[f.id],
+        out.add("date-out-of-period",
                 f"{f.label}应不晚于创建截止日期（{end.isoformat()}），现为 {value.isoformat()}",
-                record)  # fmt: skip
+                sheet=sheet, row=row, field=f, value=cells[f.id], record=record)  # fmt: skip
 
 
 def _check_privacy(
@@ -645,9 +638,9 @@ def _check_privacy(
     if kind is None and f.looks_like_name_is_personal and _NAME_LIKE.match(value):
         kind = "姓名"
     if kind:
-        out.add("personal-data-in-text", W, sheet, row, f, value,
+        out.add("personal-data-in-text",
                 f"{f.label}中疑似含有{kind}，为保护举报人和群众隐私，请删去，改写为编号或概括描述",
-                record)  # fmt: skip
+                sheet=sheet, row=row, field=f, value=value, record=record)  # fmt: skip
 
 
 # ── keys, references, sheet rules ───────────────────────────────────────────────────────────
@@ -666,8 +659,9 @@ def check_keys(table: Table, out: Collector) -> None:
                 f = sheet.field(key.fields[0])
                 what = "、".join(sheet.field(fid).label for fid in key.fields)
                 extra = "，同一事项只登记一行" if key.severity == W else "，不能重复"
-                out.add("duplicate-row", key.severity, sheet, record.row, f,
-                        record.cells.get(f.id), f"{what}与第{first}行重复{extra}", record)  # fmt: skip
+                out.add("duplicate-row", f"{what}与第{first}行重复{extra}", sheet=sheet,
+                        row=record.row, field=f, value=record.cells.get(f.id), record=record,
+                        severity=key.severity)  # fmt: skip
 
 
 def _ref_key(value: Any) -> Any:
@@ -690,9 +684,11 @@ def _check_references(tables: dict[str, Table], out: Collector) -> None:
             value = record.values.get(fid)
             if value is None or value is INVALID or _ref_key(value) in known:
                 continue
-            out.add("unknown-reference", E, table.sheet, record.row, f, record.cells.get(fid),
+            out.add("unknown-reference",
                     f"{f.label}“{value}”在“{target.sheet.name}”表的{target_f.label}中找不到，"
-                    f"请先在“{target.sheet.name}”表登记或改正", record)  # fmt: skip
+                    f"请先在“{target.sheet.name}”表登记或改正",
+                    sheet=table.sheet, row=record.row, field=f, value=record.cells.get(fid),
+                    record=record)  # fmt: skip
 
 
 def check_sheet_rules(table: Table, ctx: Context, out: Collector) -> None:
@@ -704,7 +700,7 @@ def check_sheet_rules(table: Table, ctx: Context, out: Collector) -> None:
         for fid, code, severity, message in rule.check(rows, ctx):
             f = sheet.field(fid) if fid else None
             row = table.key_rows.get(fid or "", table.header_row)
-            out.add(code, severity, sheet, row, f, None, message)
+            out.add(code, message, sheet=sheet, row=row, field=f, severity=severity)
 
 
 __all__ = [
@@ -715,6 +711,8 @@ __all__ = [
     "check_keys",
     "check_sheet_rules",
     "find_header",
+    "find_sheet",
+    "key_value_columns",
     "norm_label",
     "personal_data_in",
     "unreadable_report",

@@ -1,4 +1,4 @@
-"""The command line (spec: cli.md): ``xlhfjz new | validate | demo``.
+"""The command line (spec: cli.md): ``xlhfjz new | validate | score | office | merge | demo``.
 
 Human output is Chinese; ``--json`` prints one JSON document on stdout and nothing else there.
 Errors go to stderr as one Chinese line (``--debug`` shows the traceback).
@@ -430,10 +430,9 @@ def merge_json(result: Any, summary: Path) -> dict[str, Any]:
 
 def _pad(text: str, width: int) -> str:
     """Left-justify for a terminal where a CJK character takes two columns."""
-    import unicodedata
+    from xlhfjz.model.values import display_width
 
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)
+    return text + " " * max(0, width - display_width(text))
 
 
 def format_dashboard(result: Any) -> str:

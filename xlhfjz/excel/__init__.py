@@ -64,7 +64,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from xlhfjz.checks.validate import find_header, norm_label
+from xlhfjz.checks.validate import find_sheet, key_value_columns, norm_label
 from xlhfjz.model.issues import SEVERITY_ZH, E, Issue
 from xlhfjz.model.rawbook import RawSheet, RawWorkbook
 from xlhfjz.model.schema import (
@@ -77,7 +77,9 @@ from xlhfjz.model.schema import (
     PARAMETERS_SHEET,
     ROSTER,
 )
+from xlhfjz.model.values import column_index, column_letter
 from xlhfjz.scoring import GATES, VETOES
+from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL, WARNING_FILL
 
 if TYPE_CHECKING:  # pragma: no cover
     from xlhfjz.checks.validate import Report
@@ -128,8 +130,6 @@ ALLOWED_ACTIONS = frozenset(
     }
 )  # fmt: skip
 
-ERROR_FILL = "#FFC7CE"
-WARNING_FILL = "#FFEB9C"
 CLEARED_FILL = "#FFFFFF"
 
 RESULT_SHEET = "校验结果"
@@ -147,7 +147,6 @@ FOLDER_LABEL = OFFICE_SETTINGS.field("folder").label
 OFFICE_INPUT_SHEETS = (OFFICE_SETTINGS.name, ROSTER.name, INSPECTIONS.name, PARAMETERS_SHEET)
 
 SCORE_FORMAT = "0.0"
-DATE_FORMAT = "yyyy-mm-dd"
 
 Values = Sequence[Sequence[Any]]
 
@@ -223,24 +222,6 @@ def block(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
 _ADDRESS = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$")
 
 
-def column_letter(col: int) -> str:
-    """0-based column index → letters (0 → A, 26 → AA)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """Letters → 0-based column index (A → 0)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def cell_address(row: int, col: int) -> str:
     """Excel row (1-based) and 0-based column → ``E4``."""
     return f"{column_letter(col)}{row}"
@@ -277,14 +258,6 @@ def raw_from_values(path: str, sheets: Mapping[str, tuple[Values | None, int, in
     return book
 
 
-def find_sheet(book: RawWorkbook, name: str) -> RawSheet | None:
-    """The workbook's sheet for a contract name (exact, else the validator's label match)."""
-    if name in book.sheets:
-        return book.sheets[name]
-    wanted = norm_label(name)
-    return next((s for n, s in book.sheets.items() if norm_label(n) == wanted), None)
-
-
 def wanted_sheets(names: Iterable[str], contract: Iterable[str]) -> list[str]:
     """The workbook sheets the validator looks at (matched as it matches them), in file order."""
     exact = set(contract)
@@ -315,25 +288,13 @@ def issue_cell(issue: Issue, report: Report, book: RawWorkbook) -> tuple[str, in
     if table is None:
         return None
     if schema.key_value:
-        return raw.name, issue.row, _value_column(raw) + raw.first_col
+        return raw.name, issue.row, key_value_columns(raw.rows)[2] + raw.first_col
     header = table.header_row
     if header is not None and issue.row == header:
         return raw.name, issue.row, _header_cell(raw, header, issue)
     if issue.field in table.columns:
         return raw.name, issue.row, table.columns[issue.field] + raw.first_col
     return raw.name, issue.row, _first_header_col(raw, header)
-
-
-def _value_column(raw: RawSheet) -> int:
-    """Index (in the rows) of 值 on a key–value sheet, as the validator finds it (default B)."""
-    header = find_header(raw.rows, ("项目", "值", "说明"))
-    if header is not None:
-        labels = [norm_label(v) for v in raw.rows[header]]
-        if "值" in labels:
-            return labels.index("值")
-        if "项目" in labels:
-            return labels.index("项目") + 1
-    return 1
 
 
 def _header_cell(raw: RawSheet, header_row: int, issue: Issue) -> int:

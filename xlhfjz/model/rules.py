@@ -37,10 +37,6 @@ Finding = tuple[str | None, str, Severity, str]
 Values = Mapping[str, Any]
 
 
-def _known(*values: Any) -> bool:
-    return all(v is not None and v is not INVALID for v in values)
-
-
 @dataclass(frozen=True)
 class Context:
     """What the rules need from 基本信息 (``None`` where it is missing or invalid)."""
@@ -114,7 +110,6 @@ class RowRule(Protocol):
 
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
-_OPS_ZH = {">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于"}
 
 
 # Row rules run once per row of every ledger: each returns a tuple (usually empty) rather than

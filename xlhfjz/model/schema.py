@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from xlhfjz.model import rules as r
@@ -784,12 +784,6 @@ def schema_hash() -> str:
         [_jsonable(s) for s in SHEETS], ensure_ascii=False, sort_keys=True, default=str
     )
     return hashlib.sha256(doc.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Meta:
-    template_version: str = TEMPLATE_VERSION
-    schema_hash: str = field(default_factory=schema_hash)
 
 
 # ── the office workbook (office.md) ─────────────────────────────────────────────────────────

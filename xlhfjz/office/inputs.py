@@ -18,7 +18,7 @@ from xlhfjz.checks.validate import (
     validate_key_value,
     validate_table,
 )
-from xlhfjz.model.issues import E, Issue
+from xlhfjz.model.issues import Issue
 from xlhfjz.model.rawbook import RawWorkbook
 from xlhfjz.model.rules import Context
 from xlhfjz.model.schema import (
@@ -72,8 +72,9 @@ def read_office(book: RawWorkbook) -> OfficeData:
         for rec in table.records:
             code = rec.values.get("community_code")
             if codes and isinstance(code, str) and code not in codes:
-                out.add("unknown-reference", E, INSPECTIONS, rec.row, code_field, code,
-                        f"社区代码“{code}”不在社区名单中，请核对", rec)  # fmt: skip
+                out.add("unknown-reference", f"社区代码“{code}”不在社区名单中，请核对",
+                        sheet=INSPECTIONS, row=rec.row, field=code_field, value=code,
+                        record=rec)  # fmt: skip
         data.inspections = [{**rec.values, "_row": rec.row} for rec in table.records if rec.valid]
     data.parameters = _parameters(book, data.settings, out)
     data.issues = out.issues
@@ -92,9 +93,11 @@ def _parameters(book: RawWorkbook, settings: dict[str, Any], out: Collector) -> 
                 continue
             number = parse_number(row[1], Field(p.id, p.label, "number"))
             if isinstance(number, Bad):
+                message = number.message + f"（已使用默认值 {p.default:g}）"
                 out.issues.append(
-                    Issue("invalid-number", E, PARAMETERS_SHEET, sheet.first_row + i, p.label,
-                          p.id, str(row[1]), number.message + f"（已使用默认值 {p.default:g}）")
+                    Issue.new("invalid-number", message, sheet=PARAMETERS_SHEET,
+                              row=sheet.first_row + i, column=p.label, field=p.id,
+                              value=str(row[1]))
                 )  # fmt: skip
             else:
                 params[p.id] = number

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlhfjz.checks.validate import Report
-from xlhfjz.model.issues import E, Issue, W
+from xlhfjz.model.issues import Issue
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.summary import NOT_SUBMITTED, UNREADABLE, Community, FileLog, Target, target
 from xlhfjz.scoring import ScoreCard
@@ -120,11 +120,11 @@ def resolve(
                     f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
                     f"已使用报送日期最晚的“{c.file}”"
                 )
-                issue = Issue("duplicate-community", E, None, None, None, None, None, message)
+                issue = Issue.new("duplicate-community", message)
                 c.extra_issues.append((relative_name(res.path, root), issue))
         if roster and code not in roster:
             message = f"社区代码“{code}”不在街道的社区名单中，请核对"
-            issue = Issue("unknown-community", W, None, None, None, None, None, message)
+            issue = Issue.new("unknown-community", message)
             c.extra_issues.append((c.file, issue))
         communities[code] = c
         for res in group:

@@ -19,7 +19,7 @@ from typing import Any
 
 from xlhfjz.checks.privacy import mask
 from xlhfjz.checks.validate import Report, Table, personal_data_in
-from xlhfjz.model.issues import SEVERITY_ZH, Issue
+from xlhfjz.model.issues import ISSUE_TYPES, SEVERITY_ZH, Issue
 from xlhfjz.model.schema import BY_ID, LEDGERS, REMARK, Sheet
 from xlhfjz.scoring import GATES, ITEMS, RESULTS, VETOES, ScoreCard
 
@@ -32,28 +32,6 @@ OUTCOME_ZH = {
     "superseded": "已被替代",
     "skipped": "已跳过",
     "unreadable": "无法读取",
-}
-
-#: What an issue code means, for 问题清单 rows that must not quote the cell (privacy).
-CODE_TITLES: dict[str, str] = {
-    "too-long": "内容过长",
-    "invalid-date": "日期格式不正确",
-    "invalid-number": "数字格式不正确",
-    "invalid-choice": "不是可选值",
-    "invalid-phone": "电话号码格式不正确",
-    "invalid-uscc": "统一社会信用代码不正确",
-    "invalid-grid": "网格编号不正确",
-    "invalid-code": "社区代码不正确",
-    "required-missing": "必填项为空",
-    "date-out-of-period": "日期不在创建期间内",
-    "date-in-future": "日期晚于报送日期",
-    "date-order": "日期先后顺序不对",
-    "inconsistent": "与同一行其他内容不一致",
-    "duplicate-row": "重复登记",
-    "unknown-reference": "引用的编号或名称不存在",
-    "sheet-rule": "整表要求未满足",
-    "personal-data-in-text": "疑似含有个人信息",
-    "formula-cell": "单元格是公式",
 }
 
 
@@ -210,7 +188,7 @@ def safe_message(issue: Issue) -> str:
         f = next((x for x in (*sheet.fields, REMARK) if x.id == issue.field), None)
         personal = bool(f and (f.personal or f.privacy_checked))
     if restricted or personal:
-        title = CODE_TITLES.get(issue.code, issue.code)
+        title = ISSUE_TYPES[issue.code].title
         return f"{title}（为保护个人信息，具体内容请在本社区台账的该单元格查看）"
     return issue.message
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import secrets
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +16,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz.model.schema import BASIC_INFO, GUIDE_SHEET, TEMPLATE_VERSION, Field, schema_hash
+from xlhfjz.model.values import display_width
+from xlhfjz.xlsx.atomic import replacing
+from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL, WARNING_FILL
 from xlhfjz.xlsx.vml import print_buttons
 
 #: XlsxWriter options: a text is always a text (``=1+1``, ``http://…``, ``007`` stay as typed).
@@ -33,19 +34,16 @@ CREATED = dt.datetime(2020, 1, 1)
 
 
 # The validation marks (excel.md) with Excel's matching "Bad" / "Neutral" font colours.
-MARK_ERROR = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+MARK_ERROR = {"bg_color": ERROR_FILL, "font_color": "#9C0006"}
 
 
-MARK_WARNING = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
+MARK_WARNING = {"bg_color": WARNING_FILL, "font_color": "#9C5700"}
 
 
 DATE_MIN = dt.date(2000, 1, 1)
 
 
 DATE_MAX = dt.date(2099, 12, 31)
-
-
-DATE_FORMAT = "yyyy-mm-dd"
 
 
 MONTH_FORMAT = "yyyy-mm"
@@ -55,7 +53,7 @@ TEXT_FORMAT = "@"
 
 
 # Header fills: required / required under a condition / optional (explained in 使用说明).
-# Kept clear of the validation marks (#FFC7CE error, #FFEB9C warning).
+# Kept clear of the validation marks (ERROR_FILL, WARNING_FILL).
 FILL_REQUIRED = "#1F4E78"
 
 
@@ -105,27 +103,21 @@ def atomic_workbook(path: str | os.PathLike[str]) -> Iterator[xlsxwriter.Workboo
     It is written to a hidden temporary file in the same folder and moved over ``path`` with
     :func:`os.replace`; on any error the temporary file is removed and ``path`` is untouched.
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
-    workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-    workbook.set_properties(
-        {
-            "title": BASIC_INFO.title,
-            "subject": GUIDE_SHEET,
-            "author": "xlhfjz",
-            "comments": f"template_version={TEMPLATE_VERSION}; schema_hash={schema_hash()}",
-            "created": CREATED,
-        }
-    )
-    try:
+    with replacing(Path(path)) as tmp:
+        workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        workbook.set_properties(
+            {
+                "title": BASIC_INFO.title,
+                "subject": GUIDE_SHEET,
+                "author": "xlhfjz",
+                "comments": f"template_version={TEMPLATE_VERSION}; schema_hash={schema_hash()}",
+                "created": CREATED,
+            }
+        )
         yield workbook
         printed = [i for i, ws in enumerate(workbook.worksheets()) if ws.name == GUIDE_SHEET]
         workbook.close()
         print_buttons(tmp, printed)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class Styles:
@@ -191,11 +183,6 @@ def requirement(f: Field) -> str:
     return "optional" if f.required is False else "conditional"
 
 
-def units(text: str) -> int:
-    """Display width of ``text`` in Excel column units (a CJK character counts as 2)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters (Excel counts UTF-16 units), ending in "…"."""
     if len(text.encode("utf-16-le")) // 2 <= limit:
@@ -206,7 +193,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def text_lines(text: str, width: int) -> int:
-    return max(1, math.ceil(units(text) * 1.05 / max(width - 1, 1)))
+    return max(1, math.ceil(display_width(text) * 1.05 / max(width - 1, 1)))
 
 
 def text_height(text: str, width: int) -> int:

@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from xlhfjz.model.rawbook import UnreadableWorkbook
+from xlhfjz.model.values import column_index, column_letter
 from xlhfjz.xlsx.guard import CONTENT_LIMITS, XML_HEAD, check_prolog, read_member, text_chars
 from xlhfjz.xlsx.reasons import R_SHEET_XML
 
@@ -88,7 +89,7 @@ def _dimension(xml: bytes, start: int) -> tuple[int, int] | None:
     m = _DIMENSION.search(xml, 0, start)
     if m is None or int(m.group(2)) == 0:
         return None
-    return int(m.group(2)), _col_index(m.group(1)) + 1
+    return int(m.group(2)), column_index(m.group(1)) + 1
 
 
 def _within(name: str, rows: int, cols: int, budget: Budget, *, exact: bool) -> bool:
@@ -113,7 +114,7 @@ def _too_many_rows(name: str, rows: int, limit: int) -> str:
 
 def _too_many_cells(name: str, rows: int, cols: int, limit: int) -> str:
     return (
-        f"工作表“{name}”的数据区域有 {rows:,} 行 × {cols:,} 列（到 {_col_letters(cols)} 列），"
+        f"工作表“{name}”的数据区域有 {rows:,} 行 × {cols:,} 列（到 {column_letter(cols - 1)} 列），"
         f"读取的工作表合计超过 {limit:,} 个单元格的上限（max_cells），已拒绝读取；"
         "请删除表格右侧或下方多余的内容（包括远处单元格里零星的数据）后再提交"
     )
@@ -121,19 +122,10 @@ def _too_many_cells(name: str, rows: int, cols: int, limit: int) -> str:
 
 def _too_long(name: str, row: int, col: int, chars: int, limit: int) -> str:
     return (
-        f"工作表“{name}”的 {_col_letters(col + 1)}{row} 单元格有 {chars:,} 个字符，"
+        f"工作表“{name}”的 {column_letter(col)}{row} 单元格有 {chars:,} 个字符，"
         f"超过 Excel 单元格最多 {limit:,} 个字符的上限（max_cell_chars），已拒绝读取；"
         "请删减该单元格的内容后再提交"
     )
-
-
-def _col_letters(n: int) -> str:
-    """1 → A, 28 → AB."""
-    letters = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # Fast path: the claim of <dimension> holds if every cell is written the usual way. The checks
@@ -162,7 +154,7 @@ _CELL_END = re.compile(rb"</(?:[^\s/>=<:]+:)?c\s*>")
 def _outside_claim(rows: int, cols: int) -> re.Pattern[bytes]:
     """In the canonical copy: a cell whose first attribute is not ``r="…"`` within the claim
     (any case; calamine's parser reads a–z as A–Z)."""
-    ref = _letters_up_to(_col_letters(cols)) + _number_up_to(rows)
+    ref = _letters_up_to(column_letter(cols - 1)) + _number_up_to(rows)
     return re.compile(rb'<c(?!r="' + ref + rb'")')
 
 
@@ -329,7 +321,7 @@ def _parse_ref(ref: bytes) -> tuple[int, int | None] | None:
         return row, None
     if not (letters.isalpha() and letters.isascii()):
         return None
-    return row, _col_index(letters)
+    return row, column_index(letters)
 
 
 def _local_name(name: bytes) -> bytes:
@@ -431,13 +423,6 @@ _AFTER_F = frozenset(b" \t\r\n/>")
 _PLAIN_F = re.compile(rb"<f")
 
 
-def _col_index(letters: bytes) -> int:
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ch - 64
-    return col - 1
-
-
 def formula_cells(xml: bytes) -> Cells:
     """(Excel row, 0-based column) of every cell in ``<sheetData>`` that holds an ``<f>``."""
     start = xml.find(b"sheetData")
@@ -477,7 +462,7 @@ def _enclosing_cell(xml: bytes, pos: int) -> tuple[int, int] | None:
     ref = _CELL_REF.search(match.group(1))
     if ref is None:
         return None
-    return int(ref.group(2)), _col_index(ref.group(1))
+    return int(ref.group(2)), column_index(ref.group(1))
 
 
 def _formula_cells_in_order(xml: bytes, start: int, end: int) -> Cells:
@@ -492,7 +477,7 @@ def _formula_cells_in_order(xml: bytes, start: int, end: int) -> Cells:
         elif tag == b"c":
             ref = _CELL_REF.search(attrs)
             if ref:
-                row, col = int(ref.group(2)), _col_index(ref.group(1))
+                row, col = int(ref.group(2)), column_index(ref.group(1))
             else:
                 col += 1
         elif col >= 0:

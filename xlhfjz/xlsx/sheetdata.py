@@ -42,8 +42,10 @@ from typing import IO, Any
 
 from isal import isal_zlib
 
+from xlhfjz.model.values import EXCEL_EPOCH, column_letter
+
 EXCEL_MAX_CHARS = 32_767
-_EPOCH = dt.date(1899, 12, 30).toordinal()
+_EPOCH = EXCEL_EPOCH.toordinal()
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # \r too: XML readers turn a raw \r into \n
 _ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
@@ -83,15 +85,8 @@ class BulkSheet:
 
 
 def column_letters(n: int) -> list[str]:
-    out = []
-    for c in range(n):
-        letters = ""
-        c += 1
-        while c:
-            c, rem = divmod(c - 1, 26)
-            letters = chr(65 + rem) + letters
-        out.append(letters)
-    return out
+    """The letters of the first ``n`` columns (A, B, …)."""
+    return [column_letter(c) for c in range(n)]
 
 
 def escape(text: str) -> str:

@@ -14,6 +14,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz.model.schema import BASIC_INFO, REMARK, SERIAL_LABEL, Field, Sheet
+from xlhfjz.model.values import EXCEL_EPOCH, display_width
 from xlhfjz.xlsx.layout import (
     DATE_MAX,
     DATE_MIN,
@@ -24,7 +25,6 @@ from xlhfjz.xlsx.layout import (
     print_setup,
     requirement,
     text_lines,
-    units,
 )
 
 #: 0-based row of a ledger's first data row (Excel row 3); row 1 = title, row 2 = header.
@@ -57,13 +57,13 @@ def column_width(f: Field) -> int:
     if f.width:
         return f.width
     if f.type == "choice":
-        base = min(max(units(c) for c in f.choices) + 4, 24)
+        base = min(max(display_width(c) for c in f.choices) + 4, 24)
     elif f.type == "text":
         n = f.max_len
         base = 16 if n is None else 12 if n <= 20 else 20 if n <= 40 else 26 if n <= 60 else 32
     else:
         base = _TYPE_WIDTH[f.type]
-    return min(max(base, units(f.label) + 4), 40)
+    return min(max(base, display_width(f.label) + 4), 40)
 
 
 def _condition(f: Field, sheet: Sheet) -> str:
@@ -274,7 +274,7 @@ def _write_rows(
     return len(rows)
 
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
+_EXCEL_EPOCH = EXCEL_EPOCH.toordinal()
 
 
 _SERIAL_FROM = dt.date(1900, 3, 1)  # Excel's fictitious 1900-02-29 lies before this
@@ -294,7 +294,7 @@ def _write_other(ws: Worksheet, r: int, c: int, value: Any, fmt: Format, date_fm
         raise TypeError(f"{ws.name}: cannot write {type(value).__name__} value {value!r}")
 
 
-_BASIC_WIDTHS = (max(units(f.label) for f in BASIC_INFO.fields) + 4, 34, 72)
+_BASIC_WIDTHS = (max(display_width(f.label) for f in BASIC_INFO.fields) + 4, 34, 72)
 
 
 def write_key_value(
@@ -363,4 +363,4 @@ def required_columns(sheet: Sheet) -> str:
 
 def title_units(sheet: Sheet) -> float:
     """The estimated width of a ledger's title row text (14-pt title, 10-pt guide) in units."""
-    return units(sheet.title) * 1.3 + units(sheet.guide) * 0.9 + 4
+    return display_width(sheet.title) * 1.3 + display_width(sheet.guide) * 0.9 + 4

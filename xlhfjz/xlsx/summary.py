@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +40,9 @@ from xlhfjz.office.summary import (
     shortfall_text,
     status_counts,
 )
+from xlhfjz.xlsx.atomic import replacing, temporary_sibling
 from xlhfjz.xlsx.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
+from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL
 
 DASHBOARD = "汇总看板"
 SCORES = "社区评分"
@@ -55,7 +56,7 @@ OPTIONS: dict[str, Any] = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
-    "default_date_format": "yyyy-mm-dd",
+    "default_date_format": DATE_FORMAT,
 }
 
 
@@ -78,35 +79,40 @@ def _atomic(
     """
     if not path.parent.is_dir():
         raise SummaryWriteError(f"输出文件夹“{path.parent}”不存在，请先创建或换一个位置")
-    token = secrets.token_hex(6)
-    tmp = path.with_name(f".{path.stem}.{token}.tmp.xlsx")
-    spliced = path.with_name(f".{path.stem}.{token}.tmp2.xlsx")
-    wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
-    date_format = wb.add_format({"num_format": OPTIONS["default_date_format"]})
-    # the merge workers rendered the dates of the big sheets with this style index already
-    if date_format._get_xf_index() != DATE_STYLE:
-        raise RuntimeError(f"date format has xf index {date_format.xf_index}, not {DATE_STYLE}")
+    written = False
     try:
-        yield wb, date_format
-        try:
-            wb.close()
-            final = tmp
-            if bulk:
-                splice(tmp, spliced, bulk)
-                final = spliced
-        except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
-            raise SummaryWriteError(
-                f"无法在“{path.parent}”写入文件（没有写权限或磁盘已满）"
-            ) from exc
-        except OverflowError as exc:
-            raise SummaryWriteError("合并的台账数据太多（单张表超过 4 GB），请分批合并") from exc
-        try:
-            os.replace(final, path)
-        except PermissionError as exc:
-            raise SummaryLocked(f"汇总文件正被占用，请先关闭：{path}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-        spliced.unlink(missing_ok=True)
+        with replacing(path) as final:
+            tmp = temporary_sibling(path, "raw")  # XlsxWriter's file, then spliced into final
+            try:
+                wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
+                date_format = wb.add_format({"num_format": OPTIONS["default_date_format"]})
+                # the merge workers rendered the dates of the big sheets with this style already
+                if date_format._get_xf_index() != DATE_STYLE:
+                    raise RuntimeError(
+                        f"date format has xf index {date_format.xf_index}, not {DATE_STYLE}"
+                    )
+                yield wb, date_format
+                try:
+                    wb.close()
+                    if bulk:
+                        splice(tmp, final, bulk)
+                    else:
+                        os.replace(tmp, final)
+                except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
+                    raise SummaryWriteError(
+                        f"无法在“{path.parent}”写入文件（没有写权限或磁盘已满）"
+                    ) from exc
+                except OverflowError as exc:
+                    raise SummaryWriteError(
+                        "合并的台账数据太多（单张表超过 4 GB），请分批合并"
+                    ) from exc
+                written = True
+            finally:
+                tmp.unlink(missing_ok=True)
+    except PermissionError as exc:
+        if not written:
+            raise
+        raise SummaryLocked(f"汇总文件正被占用，请先关闭：{path}") from exc
 
 
 class _Formats:
@@ -125,7 +131,7 @@ class _Formats:
         )
         self.score = wb.add_format({**base, "num_format": "0.0"})
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
-        self.bad = wb.add_format({**base, "bg_color": "#FFC7CE"})
+        self.bad = wb.add_format({**base, "bg_color": ERROR_FILL})
 
 
 def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
