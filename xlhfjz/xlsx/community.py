@@ -71,6 +71,7 @@ from xlhfjz.xlsx.layout import (
     text_height,
     text_lines,
 )
+from xlhfjz.xlsx.live_checks import add_live_checks
 from xlhfjz.xlsx.sheets import (
     TITLE_ROW_POINTS,
     column_width,
@@ -234,6 +235,7 @@ def add_community_sheets(
     write_key_value(sheets[BASIC_INFO.name], styles, values)
     for sheet in LEDGERS:
         write_ledger(sheets[sheet.name], sheet, styles, data.get(sheet.name, ()))
+    add_live_checks(sheets, styles)
     _write_meta(sheets[META_SHEET], styles)
     _write_marks(sheets[MARKS_SHEET], styles)
     sheets[GUIDE_SHEET].activate()
