@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument(
         "--contacts", metavar="CONTACTS.xlsx", help="另行生成联络员通讯录（含完整电话）"
     )
+    mg.add_argument(
+        "--feedback", metavar="DIR", help="为每个社区生成反馈工作簿（本社区的问题清单和评分）"
+    )
     mg.add_argument("--recursive", action="store_true", help="也读取子文件夹")
     mg.add_argument("--json", action="store_true", help="输出 JSON")
 
@@ -369,6 +372,7 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from xlhfjz.batch import merge_folder
+    from xlhfjz.xlsx.feedback import FeedbackError, write_feedback
     from xlhfjz.xlsx.summary import SummaryWriteError, write_contacts, write_summary
 
     folder = Path(args.folder)
@@ -385,7 +389,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     try:
         summary = write_summary(args.output, result)
         contacts = write_contacts(args.contacts, result) if args.contacts else None
-    except SummaryWriteError as exc:
+        feedback = write_feedback(args.feedback, result) if args.feedback else []
+    except (SummaryWriteError, FeedbackError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAIL
     if args.json:
@@ -395,6 +400,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"\n汇总已写入：{summary}")
         if contacts:
             print(f"联络员通讯录（含完整电话，请妥善保管）：{contacts}")
+        if args.feedback:
+            print(f"各社区反馈：{len(feedback)} 个文件，在 {args.feedback}")
     return EXIT_OK
 
 

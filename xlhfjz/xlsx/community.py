@@ -71,6 +71,7 @@ from xlhfjz.xlsx.layout import (
     text_height,
     text_lines,
 )
+from xlhfjz.xlsx.live_checks import add_live_checks
 from xlhfjz.xlsx.sheets import (
     TITLE_ROW_POINTS,
     column_width,
@@ -142,6 +143,7 @@ def write_community_workbook(
     *,
     macros: bool | None = None,
     vba_modules: Sequence[tuple[str, str, str]] | None = None,
+    live_checks: bool = True,
 ) -> Path:
     """Write a community workbook to ``path`` (atomically) and return the path.
 
@@ -153,12 +155,15 @@ def write_community_workbook(
     ``macros`` (default: whether ``path`` ends in ``.xlsm``) adds the VBA project, the buttons
     【校验台账】【计算评分】【清除标记】 on 使用说明 (and 【校验台账】 in each ledger's title row) and the
     hidden ``xlwings.conf``; ``vba_modules`` replaces :func:`xlhfjz.xlsx.vba.project_modules` (tests
-    swap xlwings' module for a stub).
+    swap xlwings' module for a stub). ``live_checks=False`` leaves out the conditional formats
+    of :mod:`xlhfjz.xlsx.live_checks` (the benchmark compares both).
     """
     target = Path(path)
     with_macros = macros_for(target, macros)
     with atomic_workbook(target) as workbook:
-        sheets = add_community_sheets(workbook, info, data, basic, macros=with_macros)
+        sheets = add_community_sheets(
+            workbook, info, data, basic, macros=with_macros, live_checks=live_checks
+        )
         if with_macros:
             _add_ledger_buttons(sheets)
             add_macros(workbook, vba_modules)
@@ -200,6 +205,7 @@ def add_community_sheets(
     basic: Mapping[str, Any] | None = None,
     *,
     macros: bool = False,
+    live_checks: bool = True,
 ) -> dict[str, Worksheet]:
     """Add every sheet of the community workbook to an open XlsxWriter workbook.
 
@@ -233,7 +239,12 @@ def add_community_sheets(
     _write_guide(sheets[GUIDE_SHEET], styles, macros=macros)
     write_key_value(sheets[BASIC_INFO.name], styles, values)
     for sheet in LEDGERS:
-        write_ledger(sheets[sheet.name], sheet, styles, data.get(sheet.name, ()))
+        write_ledger(
+            sheets[sheet.name], sheet, styles, data.get(sheet.name, ()),
+            owner=str(values.get("community_name") or ""),
+        )  # fmt: skip
+    if live_checks:
+        add_live_checks(sheets, styles)
     _write_meta(sheets[META_SHEET], styles)
     _write_marks(sheets[MARKS_SHEET], styles)
     sheets[GUIDE_SHEET].activate()
@@ -389,9 +400,9 @@ def _write_guide(ws: Worksheet, styles: Styles, *, macros: bool = False) -> None
         ws.set_row(row, 16 * needed + 6)
         row += 1
 
-    ws.hide_gridlines(2)
     ws.protect("", PROTECTION)
-    print_setup(ws, landscape=False)
+    print_setup(ws, landscape=False, title=f"{GUIDE_SHEET}（模板版本 {TEMPLATE_VERSION}）")
+    ws.hide_gridlines(2)  # a page of text: no grid lines on screen or on paper
 
 
 #: 使用说明 of the .xlsm: what each button does, what the mark colours mean, what the buttons need.

@@ -200,13 +200,40 @@ def text_height(text: str, width: int) -> int:
     return 16 * text_lines(text, width) + 4
 
 
-def print_setup(ws: Worksheet, *, landscape: bool, width: int = 0) -> None:
-    """A4 (A3 for very wide ledgers), one page wide, footer with sheet name and page number."""
+#: Paper sizes of XlsxWriter's ``set_paper``.
+A4, A3 = 9, 8
+
+#: The printed footer of every sheet we write (Excel fills in the page numbers).
+PAGE_FOOTER = "&C第 &P 页 共 &N 页"
+
+
+def header_text(text: str) -> str:
+    """``text`` for a page header or footer: ``&`` doubled (Excel reads ``&X`` as a code)."""
+    return text.replace("&", "&&")
+
+
+def print_setup(
+    ws: Worksheet,
+    *,
+    landscape: bool,
+    width: int = 0,
+    title: str = "",
+    owner: str = "",
+    paper: int | None = None,
+) -> None:
+    """One page wide on A4 (A3 when ``width`` is very wide, unless ``paper`` says), grid lines
+    printed, a header with ``owner`` (the community or street) on the left and ``title`` in the
+    middle, and the footer "第 1 页 共 N 页"."""
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.set_paper(8 if width > A3_FROM_WIDTH else 9)
+    ws.set_paper(paper or (A3 if width > A3_FROM_WIDTH else A4))
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C&A　第 &P 页 / 共 &N 页")
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    if title or owner:
+        head = (f"&L{header_text(owner)}" if owner else "") + f"&C{header_text(title)}"
+        ws.set_header(head[:255], {"margin": 0.3})
+    ws.set_footer(PAGE_FOOTER, {"margin": 0.3})
+    ws.print_row_col_headers = False
+    ws.hide_gridlines(0)  # grid lines on screen and on paper

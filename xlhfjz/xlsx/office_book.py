@@ -153,6 +153,6 @@ def _write_guide(ws: Any, styles: Styles, *, macros: bool = False) -> None:
         ws.set_row(OFFICE_BUTTON_ROW, 40)
         y = (row_pixels(40) - BUTTON_HEIGHT) // 2
         insert_button(ws, OFFICE_BUTTON_ROW, BUTTONS["merge"], x=8, y=y)
-    ws.hide_gridlines(2)
     ws.protect("", PROTECTION)
-    print_setup(ws, landscape=False)
+    print_setup(ws, landscape=False, title=ws.name)
+    ws.hide_gridlines(2)

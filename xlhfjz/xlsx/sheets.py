@@ -16,6 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 from xlhfjz.model.schema import BASIC_INFO, REMARK, SERIAL_LABEL, Field, Sheet
 from xlhfjz.model.values import EXCEL_EPOCH, display_width
 from xlhfjz.xlsx.layout import (
+    A4,
     DATE_MAX,
     DATE_MIN,
     GRID_COLOUR,
@@ -199,8 +200,14 @@ def ledger_columns(sheet: Sheet) -> list[Field]:
 
 
 def write_ledger(
-    ws: Worksheet, sheet: Sheet, styles: Styles, rows: Sequence[Sequence[Any]]
+    ws: Worksheet,
+    sheet: Sheet,
+    styles: Styles,
+    rows: Sequence[Sequence[Any]],
+    *,
+    owner: str = "",
 ) -> None:
+    """A ledger sheet; ``owner`` (the community's name) goes into the printed page header."""
     columns = ledger_columns(sheet)
     last = len(columns)  # 0-based index of 备注 (序号 is column 0)
     widths = [6] + [column_width(f) for f in columns]
@@ -234,8 +241,7 @@ def write_ledger(
     ws.freeze_panes(DATA_FIRST_ROW, 1)
     ws.autofilter(1, 0, 1 + n, last)
     ws.protect("", PROTECTION)
-    print_setup(ws, landscape=True, width=sum(widths))
-    ws.hide_gridlines(0)  # gridlines on screen and on paper
+    print_setup(ws, landscape=True, width=sum(widths), title=sheet.title, owner=owner)
     ws.repeat_rows(0, 1)
     if sheet.restricted:
         ws.set_tab_color("#C00000")
@@ -323,7 +329,8 @@ def write_key_value(
             ws.data_validation(i, 1, i, 1, opts)
     ws.freeze_panes(1, 0)
     ws.protect("", PROTECTION)
-    print_setup(ws, landscape=True)
+    owner = values.get("community_name") if sheet is BASIC_INFO else values.get("street")
+    print_setup(ws, landscape=False, title=sheet.title, owner=str(owner or ""), paper=A4)
     ws.repeat_rows(0)
 
 

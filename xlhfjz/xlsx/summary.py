@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz import __version__
 from xlhfjz.checks.validate import Table
-from xlhfjz.model.schema import BY_ID
+from xlhfjz.model.schema import BY_ID, Sheet
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     OUTCOME_ZH,
@@ -41,7 +41,9 @@ from xlhfjz.office.summary import (
     status_counts,
 )
 from xlhfjz.xlsx.atomic import replacing, temporary_sibling
+from xlhfjz.xlsx.layout import A3, A4, PAGE_FOOTER, header_text
 from xlhfjz.xlsx.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
+from xlhfjz.xlsx.sheets import column_width, ledger_columns
 from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL
 
 DASHBOARD = "汇总看板"
@@ -146,7 +148,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         # code, name, result, total, 19 items, 3 gates, vetoes, reasons, E, W, file
         widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
         _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(widths)))
-        _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
+        _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths=ISSUE_WIDTHS)
         for sheet in merged_sheets():
             header = ledger_header(sheet)
             chunks = [
@@ -155,10 +157,11 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
                 if c.report and sheet.id in c.report.tables
             ]
             count = sum(chunk.rows for chunk in chunks)
-            ws = _table_sheet(wb, sheet.name, header, (), fmt, last_row=count)
+            widths = merged_widths(sheet)
+            ws = _table_sheet(wb, sheet.name, header, (), fmt, widths=widths, last_row=count)
             for c, f in enumerate(sheet.fields):
                 if f.type == "date":
-                    ws.set_column(c, c, 12, date_format)
+                    ws.set_column(c, c, widths[c], date_format)
             # XlsxWriter names the parts after the order the sheets were added in
             part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
             bulk[part] = BulkSheet(chunks, len(header))
@@ -166,8 +169,38 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         _write_dashboard(wb, dash, result, fmt)
+        print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
     return target
+
+
+#: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
+ISSUE_WIDTHS = dict(enumerate((14, 14, 30, 10, 6, 14, 6, 22, 70)))
+#: The provenance columns of a merged sheet (社区代码, 社区名称, 来源文件, 来源行, 校验状态).
+PROVENANCE_WIDTHS = (14, 14, 30, 7, 10)
+
+
+def merged_widths(sheet: Sheet) -> dict[int, int]:
+    """Column widths of a merged sheet: the template's widths of its fields and 备注 (a date is
+    12, never ``####``; a phone 14-16; text by its length), then the provenance columns."""
+    widths = [column_width(f) for f in ledger_columns(sheet)] + list(PROVENANCE_WIDTHS)
+    return dict(enumerate(widths))
+
+
+def print_pages(wb: xlsxwriter.Workbook, street: str) -> None:
+    """Every sheet prints one page wide with grid lines, the street and the sheet's name in the
+    page header and "第 1 页 共 N 页" below; the dashboard on A4 landscape."""
+    for ws in wb.worksheets():
+        head = (f"&L{header_text(street)}" if street else "") + f"&C{header_text(ws.name)}"
+        ws.set_header(head[:255], {"margin": 0.3})
+        ws.set_footer(PAGE_FOOTER, {"margin": 0.3})
+        ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+        if ws.name == DASHBOARD:
+            ws.set_landscape()
+            ws.set_paper(A4)
+            ws.fit_to_pages(1, 0)
+        else:
+            ws.hide_gridlines(0)
 
 
 def _chunk(c: Community, table: Table) -> Chunk:
@@ -196,8 +229,8 @@ def _table_sheet(
         width = (widths or {}).get(c, max(8, min(24, len(label) * 2 + 2)))
         ws.set_column(c, c, width)
         total += width
-    if total > 160:
-        ws.set_paper(8)  # A3: a wide table stays legible when printed one page wide
+    # A3 for a wide table, so that it stays legible when printed one page wide
+    ws.set_paper(A3 if total > 160 else A4)
     n = 0
     for n, row in enumerate(rows, start=1):
         ws.write_row(n, 0, row)
