@@ -16,26 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlhfjz.checks.validate import Record, Report
+from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.inputs import OfficeData
-from xlhfjz.office.resolve import (
-    FileResult,
-    MergeResult,
-    identity,
-    not_a_ledger,
-    relative_name,
-    resolve,
-)
-from xlhfjz.office.summary import (
-    CONTACT_SHEETS,
-    FileLog,
-    ledger_rows,
-    merged_sheets,
-    pack_rows,
-)
+from xlhfjz.office.resolve import MergeResult, examine, resolve
+from xlhfjz.office.summary import FileLog
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
-from xlhfjz.xlsx.sheetdata import render_rows
+from xlhfjz.xlsx.summary import render_ledgers
 
 EXTENSIONS = (".xlsx", ".xlsm")
 
@@ -91,7 +78,7 @@ def process_file(path: str, job: Job) -> FileResult:
     """Hash, validate and score one file; render its merged rows (runs in a worker process).
 
     The merged sheets' rows are rendered for the summary file here, in parallel (see
-    :mod:`xlhfjz.xlsx.sheetdata`), and their records dropped."""
+    :mod:`xlhfjz.xlsx.sheetdata`); the result carries only what the parent still reads."""
     digest = hashlib.sha256()
     size = 0
     try:
@@ -102,41 +89,21 @@ def process_file(path: str, job: Job) -> FileResult:
     except OSError:
         pass  # the reader reports why it cannot be read
     report = validate_file(path, overlap=job.overlap)
+    office = job.office
     card = None
     if report.readable:
-        office = job.office
         card = score_report(
             report, office.inspections_for(report.community_code), office.parameters
         )
-        if not_a_ledger(report) is None:
-            rel = relative_name(path, Path(job.root))
-            code, name = identity(report, rel, office.roster_codes)
-            _prepare_tables(report, code, name, rel, job)
-    return FileResult(path, size, digest.hexdigest(), report, card)
-
-
-def _prepare_tables(report: Report, code: str, name: str, rel: str, job: Job) -> None:
-    """Render the merged sheets' rows for the summary; then keep only what it still reads, so that
-    little travels back from the worker: the valid 线索/重点人员 values (for the aggregates)
-    and, with ``job.contacts``, the contact sheets' records (their full values)."""
-    for sheet in merged_sheets():
-        table = report.tables.get(sheet.id)
-        if table is None or not table.records:
-            continue
-        rows = ledger_rows(table, code, name, rel)
-        table.rendered = render_rows(rows)
-        if job.keep_rows:
-            table.packed = pack_rows(rows)
-    for table in report.tables.values():
-        sheet = table.sheet
-        if sheet.restricted:
-            table.row_count = table.size
-            table.records = [Record(r.row, r.values, {}) for r in table.records if r.valid]
-        elif sheet.id in CONTACT_SHEETS and job.contacts:
-            continue
-        elif table.rendered is not None:
-            table.row_count = table.size
-            table.records = []
+    res = examine(
+        path, Path(job.root), size, digest.hexdigest(), report, card, office.roster_codes,
+        job.contacts,
+    )  # fmt: skip
+    if res.refused is None:
+        res.chunks, res.packed = render_ledgers(
+            report, res.code or "", res.name, res.file, job.keep_rows
+        )
+    return res
 
 
 def merge_folder(

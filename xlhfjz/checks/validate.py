@@ -64,18 +64,11 @@ class Table:
     records: list[Record] = field(default_factory=list)
     key_rows: dict[str, int] = field(default_factory=dict)
     """Key–value sheets (基本信息): field id → the Excel row of its key."""
-    row_count: int | None = None
-    """Non-empty rows when ``records`` no longer holds them all (a merge worker drops records
-    once they are rendered, see :mod:`xlhfjz.batch`)."""
-    packed: bytes | None = None
-    """The merge's rows of this sheet as values (see :func:`xlhfjz.office.summary.pack_rows`)."""
-    rendered: Any = None
-    """The merge's rows of this sheet rendered for the summary (a :class:`~xlhfjz.xlsx.sheetdata.Chunk`)."""
 
     @property
     def size(self) -> int:
-        """Non-empty rows, kept as records or not."""
-        return len(self.records) if self.row_count is None else self.row_count
+        """Non-empty rows."""
+        return len(self.records)
 
     def valid_values(self) -> list[dict[str, Any]]:
         return [r.values for r in self.records if r.valid]

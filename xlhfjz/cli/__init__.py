@@ -1,5 +1,8 @@
 """The command line (spec: cli.md): ``xlhfjz new | validate | score | office | merge | demo``.
 
+The commands parse their arguments and call the core; what they print is in
+:mod:`xlhfjz.cli.render`, the demo street in :mod:`xlhfjz.cli.demo`.
+
 Human output is Chinese; ``--json`` prints one JSON document on stdout and nothing else there.
 Errors go to stderr as one Chinese line (``--debug`` shows the traceback).
 Exit codes: 0 done and clean, 1 done with E-severity issues, 2 usage error / unreadable input /
@@ -207,6 +210,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from xlhfjz.cli.render import format_report, report_json
     from xlhfjz.xlsx.files import validate_file
 
     reports = []
@@ -231,45 +235,6 @@ def _exit_code(reports: Sequence[Any]) -> int:
     return EXIT_ISSUES if any(r.errors for r in reports) else EXIT_OK
 
 
-def report_json(report: Any) -> dict[str, Any]:
-    """One file of ``validate --json`` (cli.md)."""
-    return {
-        "file": report.path,
-        "readable": report.readable,
-        "community_code": report.community_code,
-        "community_name": report.community_name,
-        "template_version": report.template_version,
-        "counts": {"error": report.errors, "warning": report.warnings},
-        "rows": report.rows,
-        "issues": [i.to_dict() for i in report.issues],
-    }
-
-
-def format_report(report: Any) -> str:
-    """The human form of one file's issues, grouped by sheet, with a count line."""
-    from xlhfjz.model.issues import SEVERITY_ZH
-
-    who = " ".join(x for x in (report.community_name, report.community_code) if x)
-    lines = [f"■ {report.path}" + (f"（{who}）" if who else "")]
-    if not report.readable:
-        lines.append(f"  无法读取：{report.issues[0].message}")
-        return "\n".join(lines)
-    groups: dict[str, list[Any]] = {}
-    for issue in report.issues:
-        groups.setdefault(issue.sheet or "整个文件", []).append(issue)
-    for sheet, issues in groups.items():
-        lines.append(f"  【{sheet}】")
-        for i in sorted(issues, key=lambda i: i.row or 0):
-            where = f"第{i.row}行" if i.row else "  —  "
-            col = f" {i.column}" if i.column else ""
-            lines.append(f"    {where}{col}  {SEVERITY_ZH[i.severity]}：{i.message}  [{i.code}]")
-    if report.errors or report.warnings:
-        lines.append(f"  共 {report.errors} 个错误、{report.warnings} 个提醒")
-    else:
-        lines.append("  校验通过：没有发现问题")
-    return "\n".join(lines)
-
-
 # ── score ───────────────────────────────────────────────────────────────────────────────────
 
 
@@ -292,6 +257,7 @@ def _load_office(path: str | None) -> Any:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from xlhfjz.cli.render import format_card
     from xlhfjz.scoring import card_json, score_report
     from xlhfjz.xlsx.files import validate_file
 
@@ -322,29 +288,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     return _exit_code(reports)
 
 
-def format_card(report: Any, card: Any) -> str:
-    """The human form of one community's score."""
-    who = " ".join(x for x in (report.community_name, report.community_code) if x)
-    lines = [f"■ {report.path}" + (f"（{who}）" if who else "")]
-    lines.append(f"  创建结果：{card.result}    总分：{card.total:.1f} / 100")
-    for reason in card.reasons:
-        lines.append(f"  · {reason}")
-    gates = "  ".join(f"{g}{'✓' if ok else '✗'}" for g, ok in card.gates.items())
-    lines.append(f"  基本条件：{gates}    错误 {report.errors} 个、提醒 {report.warnings} 个")
-    for item in card.items.values():
-        mark = (
-            ""
-            if item.score >= item.max - 1e-9
-            else f"  → 还需：{item.missing}"
-            if item.missing
-            else ""
-        )
-        lines.append(
-            f"  {item.id} {item.name:<8} {item.score:4.1f}/{item.max:<2}  {item.detail}{mark}"
-        )
-    return "\n".join(lines)
-
-
 # ── office, merge ───────────────────────────────────────────────────────────────────────────
 
 
@@ -372,6 +315,7 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from xlhfjz.batch import merge_folder
+    from xlhfjz.cli.render import format_dashboard, merge_json
     from xlhfjz.xlsx.feedback import FeedbackError, write_feedback
     from xlhfjz.xlsx.summary import SummaryWriteError, write_contacts, write_summary
 
@@ -403,85 +347,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if args.feedback:
             print(f"各社区反馈：{len(feedback)} 个文件，在 {args.feedback}")
     return EXIT_OK
-
-
-def merge_json(result: Any, summary: Path) -> dict[str, Any]:
-    t = result.target
-    return {
-        "summary": str(summary),
-        "target": {"n": t.n, "passed": t.passed, "required": t.required, "rate": round(t.rate, 4)},
-        "communities": [
-            {
-                "community_code": c.code,
-                "community_name": c.name,
-                "status": c.status,
-                "total": None if c.total is None else round(c.total, 6),
-                "file": c.file,
-                "errors": c.errors,
-                "warnings": c.warnings,
-            }
-            for c in result.communities
-        ],
-        "files": [
-            {
-                "file": log.file,
-                "outcome": log.outcome,
-                "reason": log.reason,
-                "sha256": log.sha256,
-                "rows": log.rows,
-            }
-            for log in result.logs
-        ],
-    }
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-justify for a terminal where a CJK character takes two columns."""
-    from xlhfjz.model.values import display_width
-
-    return text + " " * max(0, width - display_width(text))
-
-
-def format_dashboard(result: Any) -> str:
-    """The dashboard for the terminal: target, results, every community, nearest candidates."""
-    from xlhfjz.office.summary import candidates, shortfall_text, status_counts
-
-    t = result.target
-    street = result.office.settings.get("street") or ""
-    lines = [f"━━ {street}创建“无非法集资社区（村居）”汇总看板 ━━"]
-    lines.append(f"创建成功 {t.sentence()}")
-    counts = "  ".join(f"{k} {n}" for k, n in status_counts(result.communities) if n)
-    lines.append(f"结果分布：{counts}")
-    lines.append("")
-    lines.append(
-        _pad("社区代码", 14)
-        + _pad("社区名称", 14)
-        + _pad("创建结果", 18)
-        + _pad("总分", 8)
-        + "错误/提醒"
-    )
-    for c in result.communities:
-        total = "" if c.total is None else f"{c.total:.1f}"
-        issues = f"{c.errors}/{c.warnings}" if c.report else ""
-        lines.append(
-            _pad(c.code, 14) + _pad(c.name, 14) + _pad(c.status, 18) + _pad(total, 8) + issues
-        )
-    near = candidates(result.communities)
-    if near:
-        lines.append("")
-        lines.append("最接近达标的社区：")
-        pass_line = result.office.parameters["pass_line"]
-        for c in near[:5]:
-            lines.append(
-                f"  {c.name}（{c.total:.1f} 分，差 {pass_line - c.total:.1f} 分）：{shortfall_text(c.card)}"
-            )
-    bad = [log for log in result.logs if log.outcome in ("unreadable", "superseded")]
-    if bad:
-        lines.append("")
-        lines.append("有问题的文件：")
-        for log in bad:
-            lines.append(f"  {log.file}：{log.reason}")
-    return "\n".join(lines)
 
 
 # ── demo ────────────────────────────────────────────────────────────────────────────────────

@@ -107,7 +107,7 @@ def write_street(folder: Path, n: int, seed: int) -> tuple[list[Planned], list[d
 def run_demo(output: Path, n: int = 12, seed: int = 2020) -> int:
     """Write the street and the office workbook, merge, print the dashboard."""
     from xlhfjz.batch import merge_folder
-    from xlhfjz.cli import format_dashboard
+    from xlhfjz.cli.render import format_dashboard
     from xlhfjz.office.inputs import read_office
     from xlhfjz.xlsx.office_book import write_office_workbook
     from xlhfjz.xlsx.reader import read_workbook

@@ -4,6 +4,7 @@ listed communities with no file (未提交), and the target over them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -12,22 +13,20 @@ from pathlib import Path
 
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.issues import Issue
+from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.inputs import OfficeData
-from xlhfjz.office.summary import NOT_SUBMITTED, UNREADABLE, Community, FileLog, Target, target
+from xlhfjz.office.summary import (
+    CONTACT_SHEETS,
+    NOT_SUBMITTED,
+    UNREADABLE,
+    Community,
+    FileLog,
+    Target,
+    target,
+)
 from xlhfjz.scoring import ScoreCard
 
 _LEADING_CODE = re.compile(r"^(\d{12})")
-
-
-@dataclass
-class FileResult:
-    """What a worker brings back for one file."""
-
-    path: str
-    size: int
-    sha256: str
-    report: Report
-    card: ScoreCard | None
 
 
 @dataclass
@@ -83,6 +82,38 @@ def code_from_name(name: str) -> str | None:
     return m.group(1) if m else None
 
 
+def examine(
+    path: str,
+    root: Path,
+    size: int,
+    sha256: str,
+    report: Report,
+    card: ScoreCard | None,
+    roster: Mapping[str, str],
+    contacts: bool = False,
+) -> FileResult:
+    """One file's :class:`FileResult` (in its worker): refused or whose, its rows, the values the
+    aggregates and (``contacts``) the contacts workbook read. ``report`` is not changed; the
+    merged sheets' rendered rows are added by the worker (:mod:`xlhfjz.batch`)."""
+    rel = relative_name(path, root)
+    light = dataclasses.replace(report, tables={})
+    res = FileResult(path, rel, size, sha256, light, card, not_a_ledger(report))
+    if res.refused is not None:
+        res.code = code_from_name(rel) if res.refused[0] == "unreadable" else None
+        return res
+    res.code, res.name = identity(report, rel, roster)
+    res.rows = report.rows
+    tables = report.tables
+    res.leads = tables["leads"].valid_values() if "leads" in tables else []
+    persons = tables.get("involved_persons")
+    res.persons = persons.valid_values() if persons else []
+    if contacts:
+        res.contacts = {
+            sid: [r.values for r in tables[sid].records] for sid in CONTACT_SHEETS if sid in tables
+        }
+    return res
+
+
 def resolve(
     results: Sequence[FileResult],
     logs: list[FileLog],
@@ -93,35 +124,30 @@ def resolve(
     """The merge's outcome from every file's result and the log of the skipped entries."""
     by_code: dict[str, list[FileResult]] = {}
     for res in results:
-        name = relative_name(res.path, root)
-        refused = not_a_ledger(res.report)
-        if refused is not None:
-            outcome, reason = refused
-            code = code_from_name(name) if outcome == "unreadable" else None
-            logs.append(FileLog(name, res.size, res.sha256, outcome, reason, community_code=code))
+        if res.refused is not None:
+            outcome, reason = res.refused
+            logs.append(
+                FileLog(res.file, res.size, res.sha256, outcome, reason, community_code=res.code)
+            )
             continue
-        code = identity(res.report, name, office.roster_codes)[0]
-        by_code.setdefault(code, []).append(res)
+        by_code.setdefault(res.code or "", []).append(res)
 
     roster = office.roster_codes
     communities: dict[str, Community] = {}
     for code, group in by_code.items():
-        group.sort(
-            key=lambda r: (r.report.context.report_date or _MIN_DATE, relative_name(r.path, root))
-        )
+        group.sort(key=lambda r: (r.report.context.report_date or _MIN_DATE, r.file))
         used, older = group[-1], group[:-1]
-        name = identity(used.report, relative_name(used.path, root), roster)[1]
-        c = Community(code, name, used.card.result if used.card else UNREADABLE,
-                      relative_name(used.path, root), used.report, used.card)  # fmt: skip
+        status = used.card.result if used.card else UNREADABLE
+        c = Community(code, used.name, status, used.file, used)
         if older:
-            files_text = "、".join(relative_name(r.path, root) for r in group)
+            files_text = "、".join(r.file for r in group)
             for res in group:
                 message = (
                     f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
                     f"已使用报送日期最晚的“{c.file}”"
                 )
                 issue = Issue.new("duplicate-community", message)
-                c.extra_issues.append((relative_name(res.path, root), issue))
+                c.extra_issues.append((res.file, issue))
         if roster and code not in roster:
             message = f"社区代码“{code}”不在街道的社区名单中，请核对"
             issue = Issue.new("unknown-community", message)
@@ -130,8 +156,7 @@ def resolve(
         for res in group:
             outcome = "merged" if res is used else "superseded"
             reason = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
-            logs.append(FileLog(relative_name(res.path, root), res.size, res.sha256, outcome, reason,
-                                res.report.rows, code))  # fmt: skip
+            logs.append(FileLog(res.file, res.size, res.sha256, outcome, reason, res.rows, code))
 
     unread_codes = {log.community_code for log in logs if log.outcome == "unreadable"}
     for code, name in roster.items():

@@ -21,6 +21,7 @@ from xlhfjz.checks.privacy import mask
 from xlhfjz.checks.validate import Report, Table, personal_data_in
 from xlhfjz.model.issues import ISSUE_TYPES, SEVERITY_ZH, Issue
 from xlhfjz.model.schema import BY_ID, LEDGERS, REMARK, Sheet
+from xlhfjz.office.fileresult import FileResult
 from xlhfjz.scoring import GATES, ITEMS, RESULTS, VETOES, ScoreCard
 
 PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
@@ -37,16 +38,24 @@ OUTCOME_ZH = {
 
 @dataclass
 class Community:
-    """One community in the summary: its used file's report and score, or its status alone."""
+    """One community in the summary: its used file's result, or its status alone."""
 
     code: str
     name: str
     status: str
     file: str | None = None
-    report: Report | None = None
-    card: ScoreCard | None = None
+    result: FileResult | None = None
+    """The used file's result (None: 未提交, or a file that could not be read)."""
     extra_issues: list[tuple[str | None, Issue]] = field(default_factory=list)
     """Merge-level issues (duplicate-community, unknown-community) with the file each names."""
+
+    @property
+    def report(self) -> Report | None:
+        return self.result.report if self.result else None
+
+    @property
+    def card(self) -> ScoreCard | None:
+        return self.result.card if self.result else None
 
     @property
     def total(self) -> float | None:
@@ -210,7 +219,7 @@ def merged_sheets() -> list[Sheet]:
     return [s for s in LEDGERS if not s.restricted]
 
 
-#: Merged sheets the contacts workbook reads with full values (never packed).
+#: Merged sheets the contacts workbook reads with full values (kept only when asked for).
 CONTACT_SHEETS = ("liaison", "monitoring_points")
 
 
@@ -270,17 +279,16 @@ def pack_rows(rows: list[list[Any]]) -> bytes:
 def ledger_table(
     sheet: Sheet, communities: Sequence[Community]
 ) -> tuple[list[str], Iterable[list[Any]]]:
-    """Every non-empty row of every used file, masked, with its provenance and 校验状态."""
+    """Every non-empty row of every used file, masked, with its provenance and 校验状态 (the
+    merge must have kept them: ``merge_folder(..., keep_rows=True)``)."""
+    packed = [c.result.packed for c in communities if c.result]
+    if any(p is None for p in packed):
+        raise ValueError("ledger_table needs merge_folder(..., keep_rows=True)")
 
     def rows() -> Iterable[list[Any]]:
-        for c in communities:
-            table = c.report.tables.get(sheet.id) if c.report else None
-            if table is None:
-                continue
-            if table.packed is not None:
-                yield from pickle.loads(zlib.decompress(table.packed))
-            else:
-                yield from ledger_rows(table, c.code, c.name, c.file)
+        for data in packed:
+            if data and sheet.id in data:
+                yield from pickle.loads(zlib.decompress(data[sheet.id]))
 
     return ledger_header(sheet), rows()
 
@@ -302,9 +310,9 @@ def lead_table(communities: Sequence[Community]) -> tuple[list[str], list[list[A
     header += ["按时上报率", "查实线索编号"]
     rows = []
     for c in communities:
-        if not c.report:
+        if not c.result:
             continue
-        valid = c.report.tables["leads"].valid_values() if "leads" in c.report.tables else []
+        valid = c.result.leads
         row: list[Any] = [c.code, c.name, len(valid)]
         for fid, _ in dims:
             counts = Counter(x[fid] for x in valid)
@@ -328,16 +336,13 @@ def person_table(communities: Sequence[Community]) -> tuple[list[str], list[list
     ]
     rows = []
     for c in communities:
-        if not c.report:
+        if not c.result:
             continue
-        valid = (
-            c.report.tables["involved_persons"].valid_values()
-            if "involved_persons" in c.report.tables
-            else []
-        )
+        valid = c.result.persons
         persons = len({x["person_code"] for x in valid})
         tracked = c.card.items["B4"].figures.get("tracked") if c.card else None
-        rows.append([c.code, c.name, c.report.context.has_involved, persons, tracked, len(valid)])
+        has_involved = c.result.report.context.has_involved
+        rows.append([c.code, c.name, has_involved, persons, tracked, len(valid)])
     return header, rows
 
 

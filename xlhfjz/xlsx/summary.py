@@ -21,24 +21,20 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz import __version__
-from xlhfjz.checks.validate import Table
+from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
+from xlhfjz.office.dashboard import Dashboard, dashboard
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
-    OUTCOME_ZH,
-    Community,
-    candidates,
     issue_table,
     lead_table,
     ledger_header,
     ledger_rows,
     log_table,
     merged_sheets,
+    pack_rows,
     person_table,
-    progress_figures,
     score_table,
-    shortfall_text,
-    status_counts,
 )
 from xlhfjz.xlsx.atomic import replacing, temporary_sibling
 from xlhfjz.xlsx.layout import A3, A4, PAGE_FOOTER, header_text
@@ -152,9 +148,9 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         for sheet in merged_sheets():
             header = ledger_header(sheet)
             chunks = [
-                _chunk(c, c.report.tables[sheet.id])
+                c.result.chunks[sheet.id]
                 for c in result.communities
-                if c.report and sheet.id in c.report.tables
+                if c.result and sheet.id in c.result.chunks
             ]
             count = sum(chunk.rows for chunk in chunks)
             widths = merged_widths(sheet)
@@ -168,7 +164,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
-        _write_dashboard(wb, dash, result, fmt)
+        _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
     return target
@@ -203,11 +199,23 @@ def print_pages(wb: xlsxwriter.Workbook, street: str) -> None:
             ws.hide_gridlines(0)
 
 
-def _chunk(c: Community, table: Table) -> Chunk:
-    """A used file's rows of one merged sheet as rendered by its merge worker (or now)."""
-    if table.rendered is None:
-        table.rendered = render_rows(ledger_rows(table, c.code, c.name, c.file))
-    return table.rendered
+def render_ledgers(
+    report: Report, code: str, name: str, file: str, keep_rows: bool = False
+) -> tuple[dict[str, Chunk], dict[str, bytes] | None]:
+    """One file's rows of every merged sheet, masked, rendered for :func:`write_summary` (in the
+    merge's worker: :mod:`xlhfjz.xlsx.sheetdata`), and with ``keep_rows`` packed as values too
+    (:func:`~xlhfjz.office.summary.pack_rows`). Sheets without rows are left out."""
+    chunks: dict[str, Chunk] = {}
+    packed: dict[str, bytes] | None = {} if keep_rows else None
+    for sheet in merged_sheets():
+        table = report.tables.get(sheet.id)
+        if table is None or not table.records:
+            continue
+        rows = ledger_rows(table, code, name, file)
+        chunks[sheet.id] = render_rows(rows)
+        if packed is not None:
+            packed[sheet.id] = pack_rows(rows)
+    return chunks, packed
 
 
 def _table_sheet(
@@ -253,43 +261,33 @@ def _write_log(wb: xlsxwriter.Workbook, result: MergeResult, fmt: _Formats) -> N
     ws.write_string(last + 2, 1, result.folder, fmt.value)
 
 
-def _write_dashboard(
-    wb: xlsxwriter.Workbook, ws: Worksheet, result: MergeResult, fmt: _Formats
-) -> None:
+def _write_dashboard(wb: xlsxwriter.Workbook, ws: Worksheet, d: Dashboard, fmt: _Formats) -> None:
     """KPIs and result counts (left), the results chart (right), the scores chart across,
     then the nearest candidates and the problem files; chart data in columns G:I."""
-    street = result.office.settings.get("street") or ""
-    t = result.target
-    comms = result.communities
-    pass_line = result.office.parameters["pass_line"]
+    t = d.target
     for col, width in enumerate((24, 16, 12, 12, 64, 2, 16, 8, 8)):
         ws.set_column(col, col, width)
-    ws.write_string(0, 0, f"{street}创建“无非法集资社区（村居）”汇总看板", fmt.title)
+    ws.write_string(0, 0, d.title, fmt.title)
     ws.write_string(
-        1,
-        0,
-        f"生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}；每个数字可在“{SCORES}”表逐社区核对",
-        fmt.cell,
+        1, 0, f"生成时间 {d.generated:%Y-%m-%d %H:%M}；每个数字可在“{SCORES}”表逐社区核对", fmt.cell
     )
 
-    kpis = progress_figures(comms, t, result.office.roster_codes)
     ws.write_string(3, 0, "总体进度", fmt.h2)
-    for k, (label, value) in enumerate(kpis):
+    for k, (label, value) in enumerate(d.progress):
         ws.write_string(4 + k, 0, label, fmt.key)
         ws.write_number(4 + k, 1, value, fmt.value)
-    row = 4 + len(kpis)
+    row = 4 + len(d.progress)
     ws.write_string(row, 0, "完成率", fmt.key)
     ws.merge_range(row, 1, row, 3, "", fmt.big)
     ws.write_string(row, 1, t.sentence(), fmt.big)
 
     row += 2
     ws.write_string(row, 0, "结果分布", fmt.h2)
-    counts = status_counts(result.communities)
     first_count = row + 1
-    for k, (label, n) in enumerate(counts):
+    for k, (label, n) in enumerate(d.counts):
         ws.write_string(first_count + k, 0, label, fmt.key)
         ws.write_number(first_count + k, 1, n, fmt.value)
-    last_count = first_count + len(counts) - 1
+    last_count = first_count + len(d.counts) - 1
 
     results_chart = wb.add_chart({"type": "bar"})
     results_chart.add_series({
@@ -307,14 +305,13 @@ def _write_dashboard(
     ws.insert_chart(3, 4, results_chart, {"x_offset": 10})
 
     row = last_count + 2
-    scored = [c for c in comms if c.card and c.card.result != "无法评分"]
     ws.write_row(3, 6, ["社区名称", "总分", "达标线"], fmt.header)
-    for k, c in enumerate(scored):
-        ws.write_string(4 + k, 6, c.name or c.code, fmt.cell)
-        ws.write_number(4 + k, 7, round(c.total or 0, 1), fmt.score)
-        ws.write_number(4 + k, 8, pass_line, fmt.score)
-    if scored:
-        last = 3 + len(scored)
+    for k, (label, total) in enumerate(d.scores):
+        ws.write_string(4 + k, 6, label, fmt.cell)
+        ws.write_number(4 + k, 7, round(total, 1), fmt.score)
+        ws.write_number(4 + k, 8, d.pass_line, fmt.score)
+    if d.scores:
+        last = 3 + len(d.scores)
         bars = wb.add_chart({"type": "column"})
         bars.add_series({
             "name": "总分",
@@ -325,7 +322,7 @@ def _write_dashboard(
         })  # fmt: skip
         line = wb.add_chart({"type": "line"})
         line.add_series({
-            "name": f"达标线 {pass_line:g} 分",
+            "name": f"达标线 {d.pass_line:g} 分",
             "categories": [DASHBOARD, 4, 6, last, 6],
             "values": [DASHBOARD, 4, 8, last, 8],
             "line": {"color": "#C00000", "width": 2, "dash_type": "dash"},
@@ -347,16 +344,15 @@ def _write_dashboard(
         ["社区名称", "社区代码", "总分", "距达标线", "失分最多的三项（还需做什么）"],
         fmt.header,
     )
-    near = candidates(comms)
-    for c in near:
+    for c in d.candidates:
         row += 1
         ws.write_string(row, 0, c.name, fmt.cell)
         ws.write_string(row, 1, c.code, fmt.cell)
-        ws.write_number(row, 2, round(c.total or 0, 1), fmt.score)
-        ws.write_number(row, 3, round(pass_line - (c.total or 0), 1), fmt.score)
-        ws.write_string(row, 4, shortfall_text(c.card), fmt.wrap)  # type: ignore[arg-type]
-        ws.set_row(row, 15 * max(1, len(shortfall_text(c.card)) // 34 + 1))  # type: ignore[arg-type]
-    if not near:
+        ws.write_number(row, 2, round(c.total, 1), fmt.score)
+        ws.write_number(row, 3, round(c.short_by, 1), fmt.score)
+        ws.write_string(row, 4, c.shortfalls, fmt.wrap)
+        ws.set_row(row, 15 * max(1, len(c.shortfalls) // 34 + 1))
+    if not d.candidates:
         row += 1
         ws.write_string(row, 0, "（无）", fmt.cell)
 
@@ -365,15 +361,14 @@ def _write_dashboard(
     row += 1
     ws.write_row(row, 0, ["文件", "结果", "原因"], fmt.header)
     ws.merge_range(row, 2, row, 4, "原因", fmt.header)
-    problems = [log for log in result.logs if log.outcome != "merged"]
-    for log in problems:
+    for f in d.problems:
         row += 1
-        ws.write_string(row, 0, log.file, fmt.bad)
-        ws.write_string(row, 1, OUTCOME_ZH[log.outcome], fmt.cell)
+        ws.write_string(row, 0, f.file, fmt.bad)
+        ws.write_string(row, 1, f.outcome, fmt.cell)
         ws.merge_range(row, 2, row, 4, "", fmt.wrap)
-        ws.write_string(row, 2, log.reason or "", fmt.wrap)
-        ws.set_row(row, 15 * max(1, len(log.reason or "") // 50 + 1))
-    if not problems:
+        ws.write_string(row, 2, f.reason or "", fmt.wrap)
+        ws.set_row(row, 15 * max(1, len(f.reason or "") // 50 + 1))
+    if not d.problems:
         row += 1
         ws.write_string(row, 0, "（无）", fmt.cell)
     ws.hide_gridlines(2)
@@ -395,18 +390,13 @@ def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
     rows_l: list[list[Any]] = []
     rows_p: list[list[Any]] = []
     for c in result.communities:
-        if not c.report:
+        kept = c.result.contacts if c.result else None
+        if not kept:
             continue
-        for rec in c.report.tables["liaison"].records if "liaison" in c.report.tables else []:
-            v = rec.values
+        for v in kept.get("liaison", []):
             rows_l.append([c.code, c.name, v.get("name"), v.get("position"), v.get("mobile"),
                            v.get("office_phone"), v.get("status")])  # fmt: skip
-        for rec in (
-            c.report.tables["monitoring_points"].records
-            if "monitoring_points" in c.report.tables
-            else []
-        ):
-            v = rec.values
+        for v in kept.get("monitoring_points", []):
             rows_p.append([c.code, c.name, v.get("point_name"), v.get("location"), v.get("keeper"),
                            v.get("keeper_phone")])  # fmt: skip
     with _atomic(target) as (wb, _):
@@ -429,4 +419,11 @@ def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
     return target
 
 
-__all__ = ["CONTACTS_FILE", "SummaryLocked", "SummaryWriteError", "write_contacts", "write_summary"]
+__all__ = [
+    "CONTACTS_FILE",
+    "SummaryLocked",
+    "SummaryWriteError",
+    "render_ledgers",
+    "write_contacts",
+    "write_summary",
+]

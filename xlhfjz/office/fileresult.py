@@ -1,0 +1,52 @@
+"""What a merge worker brings back for one file (built by :func:`xlhfjz.office.resolve.examine`).
+
+Everything the parent needs, found out in the worker, so that the parent only groups and writes:
+whether the file is a ledger at all, whose it is, its row counts, the merged sheets' rows already
+rendered, the aggregates' inputs. What travels between processes stays small (README 性能): the
+report comes without its tables (their records stay in the worker), 线索/重点人员 as their valid
+values only, the contact sheets' records and the rows as values only when asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlhfjz.checks.validate import Report
+from xlhfjz.scoring import ScoreCard
+
+
+@dataclass
+class FileResult:
+    """One file of a merge, as its worker found it."""
+
+    path: str
+    file: str
+    """The name relative to the merged folder (合并日志, 来源文件)."""
+    size: int
+    sha256: str
+    report: Report
+    """Validation's report without its tables: issues, 基本信息, context, sheet names. The
+    validated report itself is not changed; what the merge reads of its tables is below."""
+    card: ScoreCard | None
+    refused: tuple[str, str] | None = None
+    """(outcome, reason) when the file is not a community ledger (unreadable or skipped)."""
+    code: str | None = None
+    """社区代码 (or a stand-in naming the file); for an unreadable file the code its name starts
+    with, if any."""
+    name: str = ""
+    """社区名称 (or the list's name)."""
+    rows: dict[str, int] = field(default_factory=dict)
+    """Non-empty rows per ledger sheet name."""
+    chunks: dict[str, Any] = field(default_factory=dict)
+    """Merged sheet id → its rows rendered for the summary file
+    (:class:`xlhfjz.xlsx.sheetdata.Chunk`); absent for a sheet without rows."""
+    packed: dict[str, bytes] | None = None
+    """Merged sheet id → its rows as values (:func:`xlhfjz.office.summary.pack_rows`); None
+    unless the merge was asked to keep them (``keep_rows``)."""
+    leads: list[dict[str, Any]] = field(default_factory=list)
+    """The valid rows' values of 线索 (for 线索统计)."""
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    """The valid rows' values of 重点人员 (for 重点人员统计)."""
+    contacts: dict[str, list[dict[str, Any]]] | None = None
+    """Contact sheet id → every record's values (full phones); None unless asked for."""
