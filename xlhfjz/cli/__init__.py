@@ -33,7 +33,7 @@ class UsageError(Exception):
 class _HelpFormatter(argparse.HelpFormatter):
     """argparse's help, with its own words in Chinese."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
 
@@ -300,7 +300,7 @@ def cmd_office(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+def _progress(enabled: bool):
     def show(k: int, total: int, name: str) -> None:
         if not enabled:
             return

@@ -178,7 +178,7 @@ class IfHas:
     rule: Compare
 
     def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
-        chosen = values.get(self.field)
+        chosen: Any = values.get(self.field)
         if _unknown(chosen) or self.value not in chosen:
             return ()
         return self.rule.check(values, labels)
@@ -193,7 +193,7 @@ class Exclusive:
     severity: Severity
 
     def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
-        chosen = values.get(self.field)
+        chosen: Any = values.get(self.field)
         if _unknown(chosen) or len(chosen) < 2 or self.value not in chosen:
             return ()
         message = f"“{self.value}”不能与其他选项同时填写，请只保留“{self.value}”或删去它"
@@ -224,7 +224,8 @@ class SensitiveName:
     words: tuple[str, ...]
 
     def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
-        name, flag = values.get(self.name_field), values.get(self.flag_field)
+        name: Any = values.get(self.name_field)
+        flag = values.get(self.flag_field)
         if flag != "否" or _unknown(name):
             return ()
         hit = next((w for w in self.words if w in name), None)
@@ -244,7 +245,8 @@ class CalmButRisky:
     risky: tuple[str, ...]
 
     def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
-        found, level = values.get(self.findings), values.get(self.level)
+        found: Any = values.get(self.findings)
+        level = values.get(self.level)
         if level not in self.risky or _unknown(found) or tuple(found) != (self.calm,):
             return ()
         message = f"发现情况为“{self.calm}”，风险等级却为“{level}”，请核实其中之一"
@@ -260,7 +262,8 @@ class ReportedLate:
     days: int
 
     def check(self, values: Values, labels: Mapping[str, str]) -> tuple[Finding, ...]:
-        a, b = values.get(self.reported), values.get(self.event)
+        a: Any = values.get(self.reported)
+        b: Any = values.get(self.event)
         if _unknown(a) or _unknown(b) or (a - b).days <= self.days:
             return ()
         message = (

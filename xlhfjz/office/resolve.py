@@ -155,8 +155,8 @@ def resolve(
         communities[code] = c
         for res in group:
             outcome = "merged" if res is used else "superseded"
-            reason = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
-            logs.append(FileLog(res.file, res.size, res.sha256, outcome, reason, res.rows, code))
+            why = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
+            logs.append(FileLog(res.file, res.size, res.sha256, outcome, why, res.rows, code))
 
     unread_codes = {log.community_code for log in logs if log.outcome == "unreadable"}
     for code, name in roster.items():

@@ -13,7 +13,7 @@ import operator
 import pickle
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,7 +238,7 @@ def masked_rows(table: Table, provenance: Sequence[Any] = ()) -> list[list[Any]]
     ]
     extra = list(provenance)
     if len(fids) > 1 and all(fid in table.columns for fid in fids):  # every cell is there
-        take = operator.itemgetter(*fids)
+        take: Callable[[Any], Any] = operator.itemgetter(*fids)
     else:
         take = lambda cells: [cells.get(fid) for fid in fids]  # noqa: E731
     out = []

@@ -152,7 +152,7 @@ def field_rules(f: Field, sheet: Sheet, refs: Refs) -> list[tuple[str, str]]:
 
 def _date_rules(f: Field, x: str, refs: Refs) -> list[tuple[str, str]]:
     """A number that is no date; a date after 报送日期; before/after the creation period."""
-    out = [
+    out: list[tuple[str, str]] = [
         (
             E,
             f"AND(ISNUMBER({x}),OR({x}<{_SERIAL_LOW},{x}>{_SERIAL_HIGH}),"

@@ -79,6 +79,7 @@ from xlhfjz.xlsx.scan import Budget, Cells, SheetScan, scan_sheet
 from xlhfjz.xlsx.sniff import MISLEADING_SUFFIXES, ZIP_KIND_REASONS, sniff
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 __all__ = ["read_workbook"]
 
@@ -173,10 +174,10 @@ def read_workbook(
     return book
 
 
-class _Pending(Protocol[T]):
+class _Pending(Protocol[T_co]):
     """A check's outcome as :class:`_Gate` asks for it: a Future or an :class:`_OnDemand` task."""
 
-    def result(self) -> T: ...
+    def result(self) -> T_co: ...
 
     def cancel(self) -> bool: ...
 
@@ -198,7 +199,7 @@ class _Task(Generic[T]):
         ok, value = self._outcome
         if not ok:
             raise value if value is not None else RuntimeError("cancelled")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def cancel(self) -> bool:
         self._call = None

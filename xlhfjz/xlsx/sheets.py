@@ -145,7 +145,7 @@ def validation(f: Field, sheet: Sheet) -> dict[str, Any] | None:
             "error_message": "请填写日期，如 2020-06-15",
         }
     elif f.type in ("int", "grid"):
-        low = 1 if f.type == "grid" else int(f.min_value or 0)
+        low: float = 1 if f.type == "grid" else int(f.min_value or 0)
         opts = {
             "validate": "integer",
             "criteria": ">=",

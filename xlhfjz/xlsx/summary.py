@@ -142,8 +142,8 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         dash = wb.add_worksheet(DASHBOARD)
         header, rows = score_table(result.communities)
         # code, name, result, total, 19 items, 3 gates, vetoes, reasons, E, W, file
-        widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
-        _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(widths)))
+        score_widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
+        _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(score_widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths=ISSUE_WIDTHS)
         for sheet in merged_sheets():
             header = ledger_header(sheet)
