@@ -25,6 +25,7 @@ from vba_client import VBA_SUBS, fill, payload_from_xlsx, replay, run_button, ty
 
 from xlhfjz import excel
 from xlhfjz.checks.validate import validate_workbook
+from xlhfjz.excel import plan
 from xlhfjz.model.schema import BY_NAME
 from xlhfjz.office.summary import merged_sheets
 from xlhfjz.sample import (
@@ -89,7 +90,7 @@ def funcs(actions: list[dict]) -> Counter:
 
 
 def only_allowed(actions: list[dict]) -> None:
-    assert set(funcs(actions)) <= excel.ALLOWED_ACTIONS
+    assert set(funcs(actions)) <= plan.ALLOWED_ACTIONS
     for a in actions:
         if a["func"] == "setRangeColor":
             assert isinstance(a["args"][0], str)  # never null: the VBA client cannot convert it
@@ -113,7 +114,7 @@ def coloured(payload: dict, actions: list[dict]) -> dict[tuple[str, str], str]:
             continue
         for r in range(a["start_row"], a["start_row"] + a["row_count"]):
             for c in range(a["start_column"], a["start_column"] + a["column_count"]):
-                out[(names[a["sheet_position"]], excel.cell_address(r + 1, c))] = a["args"][0]
+                out[(names[a["sheet_position"]], plan.cell_address(r + 1, c))] = a["args"][0]
     return out
 
 
@@ -161,7 +162,7 @@ def test_planted_addresses_are_the_template_cells_of_typical_errors(planted: Pat
     for sheet, i, fid, _value, _code in TYPICAL_ERRORS:
         header = [c.value for c in next(wb[sheet].iter_rows(min_row=2, max_row=2))]
         col = header.index(BY_NAME[sheet].field(fid).label)
-        derived.add((sheet, excel.cell_address(i + 3, col)))
+        derived.add((sheet, plan.cell_address(i + 3, col)))
     assert derived == set(PLANTED)
 
 
@@ -223,7 +224,7 @@ def _workbook_order(wb: Any):
     order = {name: k for k, name in enumerate(wb.sheetnames)}
 
     def key(mark: tuple[str, str]) -> tuple[int, int, int]:
-        (row, col), = excel.parse_cells(mark[1])  # fmt: skip
+        (row, col), = plan.parse_cells(mark[1])  # fmt: skip
         return order[mark[0]], row, col
 
     return key
@@ -388,7 +389,7 @@ def test_score_writes_the_score_sheet(planted: Path, tmp_path: Path) -> None:
                for a in actions if a["func"] == "setNumberFormat"]  # fmt: skip
     assert formats == [(3, 1, 1, "0.0"), (head + 1, 2, 20, "0.0")]
     alert = actions[-1]["args"]
-    assert alert[:2] == [excel.score_message(card), "计算评分"]
+    assert alert[:2] == [plan.score_message(card), "计算评分"]
     assert alert[0].startswith(f"创建结果：{card.result}\n总分：{card.total:.1f} 分（满分 100）")
 
     wb, _ = replayed(planted, actions, tmp_path / "after.xlsx")
@@ -548,13 +549,13 @@ KEPT = ["志愿者", "E4", "第1期", "XS-2020-099", "138****1234", "0533-****56
 
 @pytest.mark.parametrize("text", CONVERTED)
 def test_text_excel_would_convert_gets_an_apostrophe(text: str) -> None:
-    assert excel.excel_text(text) == "'" + text
-    assert typed(excel.excel_text(text)) == (text, True)  # Excel stores the text itself
+    assert plan.excel_text(text) == "'" + text
+    assert typed(plan.excel_text(text)) == (text, True)  # Excel stores the text itself
 
 
 @pytest.mark.parametrize("text", KEPT)
 def test_plain_text_is_written_as_is(text: str) -> None:
-    assert excel.excel_text(text) == text
+    assert plan.excel_text(text) == text
 
 
 def test_the_replayer_turns_unquoted_formula_and_number_text_into_values() -> None:
@@ -566,7 +567,7 @@ def test_the_replayer_turns_unquoted_formula_and_number_text_into_values() -> No
 
 def test_block_is_rectangular_and_json_safe() -> None:
     rows = [["a", 1], ["=x", float("nan"), dt.time(8, 30), dt.date(2020, 6, 15)], []]
-    assert excel.block(rows) == [
+    assert plan.block(rows) == [
         ["a", 1, None, None],
         ["'=x", None, "08:30:00", dt.date(2020, 6, 15)],
         [None, None, None, None],
@@ -574,17 +575,17 @@ def test_block_is_rectangular_and_json_safe() -> None:
 
 
 def test_every_allowed_action_is_a_sub_of_the_vba_client() -> None:
-    assert excel.ALLOWED_ACTIONS <= VBA_SUBS
+    assert plan.ALLOWED_ACTIONS <= VBA_SUBS
 
 
 def test_addresses() -> None:
-    assert [excel.column_letter(c) for c in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
-    assert excel.column_index("AA") == 26
-    assert excel.cell_address(4, 4) == "E4"
-    assert excel.parse_cells("$E$4") == [(4, 4)]
-    assert excel.parse_cells("E4:E6") == [(4, 4), (5, 4), (6, 4)]
-    assert excel.parse_cells("志愿者") == []
-    assert excel.link_target("O'Brien", "A1") == "#'O''Brien'!A1"
+    assert [plan.column_letter(c) for c in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    assert plan.column_index("AA") == 26
+    assert plan.cell_address(4, 4) == "E4"
+    assert plan.parse_cells("$E$4") == [(4, 4)]
+    assert plan.parse_cells("E4:E6") == [(4, 4), (5, 4), (6, 4)]
+    assert plan.parse_cells("志愿者") == []
+    assert plan.link_target("O'Brien", "A1") == "#'O''Brien'!A1"
 
 
 def test_marks_constants_match_the_template() -> None:
@@ -594,7 +595,7 @@ def test_marks_constants_match_the_template() -> None:
 
 
 def _raw(sheets: dict[str, list[list[Any]]], row: int = 1, column: int = 1):
-    return excel.raw_from_values("c.xlsx", {n: (r, row, column) for n, r in sheets.items()})
+    return plan.raw_from_values("c.xlsx", {n: (r, row, column) for n, r in sheets.items()})
 
 
 def test_marks_follow_a_used_range_that_does_not_start_at_a1() -> None:
@@ -607,10 +608,10 @@ def test_marks_follow_a_used_range_that_does_not_start_at_a1() -> None:
     shifted = validate_workbook(shifted_raw)
     phone = next(i for i in shifted.issues if i.code == "invalid-phone")
     assert (phone.sheet, phone.row, phone.column) == ("志愿者", 6, "手机")
-    assert excel.issue_cell(phone, shifted, shifted_raw) == ("志愿者", 6, 4)  # E6
-    a1 = {(m.sheet, m.address) for m in excel.marks_for(at_a1, _raw(sheets))}
-    moved = {(m.sheet, m.address) for m in excel.marks_for(shifted, shifted_raw)}
-    shift = {(s, excel.cell_address(r + 2, c + 1)) for s, a in a1 for r, c in excel.parse_cells(a)}
+    assert plan.issue_cell(phone, shifted, shifted_raw) == ("志愿者", 6, 4)  # E6
+    a1 = {(m.sheet, m.address) for m in plan.marks_for(at_a1, _raw(sheets))}
+    moved = {(m.sheet, m.address) for m in plan.marks_for(shifted, shifted_raw)}
+    shift = {(s, plan.cell_address(r + 2, c + 1)) for s, a in a1 for r, c in plan.parse_cells(a)}
     assert moved == shift
 
 
@@ -623,7 +624,7 @@ def test_an_error_and_a_warning_on_one_cell_make_it_red() -> None:
     report.issues.append(dataclasses.replace(phone, code="too-long", severity="warning"))
     warn_only = next(i for i in report.issues if i.code == "personal-data-in-text")
     report.issues.append(warn_only)  # two warnings stay yellow
-    marks = {(m.sheet, m.address): m.colour for m in excel.marks_for(report, raw)}
+    marks = {(m.sheet, m.address): m.colour for m in plan.marks_for(report, raw)}
     assert marks[("志愿者", "D4")] == RED
     assert marks[("线索", "I3")] == YELLOW
 
@@ -635,14 +636,14 @@ def test_issues_without_a_row_mark_nothing_but_are_listed() -> None:
     raw = _raw(sheets)
     report = validate_workbook(raw)
     assert {i.code for i in report.issues} == {"missing-sheet", "template-version"}
-    assert excel.marks_for(report, raw) == []
-    rows = excel.result_rows(report, raw)
+    assert plan.marks_for(report, raw) == []
+    rows = plan.result_rows(report, raw)
     assert [r[:4] + r[5:] for r in rows[1:]] == [
         ["_meta", None, None, "提醒", None],
         ["巡查", None, None, "错误", None],
     ]
-    assert excel.result_links(rows) == []
-    assert excel.validation_message(report, 0) == (
+    assert plan.result_links(rows) == []
+    assert plan.validation_message(report, 0) == (
         "发现 1 个错误、1 个提醒\n逐条说明见“校验结果”表，点“单元格”列的链接可跳到该单元格。"
     )
 
@@ -650,29 +651,29 @@ def test_issues_without_a_row_mark_nothing_but_are_listed() -> None:
 def test_paint_plan_whitens_old_marks_and_joins_adjacent_cells() -> None:
     previous = [("志愿者", "E4"), ("志愿者", "E5"), ("志愿者", "E6"), ("已删除的表", "A1")]
     marks = [
-        excel.Mark("志愿者", "E5", RED),
-        excel.Mark("志愿者", "E7", RED),
-        excel.Mark("志愿者", "E8", RED),
-        excel.Mark("志愿者", "E9", YELLOW),
-        excel.Mark("组织机构", "B3", YELLOW),
+        plan.Mark("志愿者", "E5", RED),
+        plan.Mark("志愿者", "E7", RED),
+        plan.Mark("志愿者", "E8", RED),
+        plan.Mark("志愿者", "E9", YELLOW),
+        plan.Mark("组织机构", "B3", YELLOW),
     ]
-    plan = excel.paint_plan(previous, marks, ["组织机构", "志愿者"])
-    assert plan == [
-        excel.Mark("志愿者", "E4", WHITE),
-        excel.Mark("志愿者", "E6", WHITE),
-        excel.Mark("组织机构", "B3", YELLOW),
-        excel.Mark("志愿者", "E5", RED),
-        excel.Mark("志愿者", "E7:E8", RED),
-        excel.Mark("志愿者", "E9", YELLOW),
+    painted = plan.paint_plan(previous, marks, ["组织机构", "志愿者"])
+    assert painted == [
+        plan.Mark("志愿者", "E4", WHITE),
+        plan.Mark("志愿者", "E6", WHITE),
+        plan.Mark("组织机构", "B3", YELLOW),
+        plan.Mark("志愿者", "E5", RED),
+        plan.Mark("志愿者", "E7:E8", RED),
+        plan.Mark("志愿者", "E9", YELLOW),
     ]
 
 
 def test_marks_rows_round_trip() -> None:
-    marks = [excel.Mark("志愿者", "E4", RED), excel.Mark("志愿者", "E6:E7", YELLOW)]
-    rows = excel.marks_rows(marks)
+    marks = [plan.Mark("志愿者", "E4", RED), plan.Mark("志愿者", "E6:E7", YELLOW)]
+    rows = plan.marks_rows(marks)
     assert rows == [["工作表", "地址"], ["志愿者", "E4"], ["志愿者", "E6"], ["志愿者", "E7"]]
     junk = [*rows, [None, None], ["志愿者", "不是地址"], ["志愿者", 5], ["志愿者", "$F$9"]]
-    assert excel.marks_from_values(junk) == [
+    assert plan.marks_from_values(junk) == [
         ("志愿者", "E4"), ("志愿者", "E6"), ("志愿者", "E7"), ("志愿者", "F9"),
     ]  # fmt: skip
 
@@ -683,19 +684,19 @@ def test_score_rows_of_an_unscoreable_file() -> None:
     raw = _raw(standard_sheets(sample))
     report = validate_workbook(raw)
     card = score_report(report)
-    rows = excel.score_rows(card, report)
+    rows = plan.score_rows(card, report)
     assert rows[2] == ["创建结果", "无法评分"]
     assert rows[4] == ["原因", "基本信息缺少有效的辖区户数"]
-    assert excel.score_message(card).startswith(
+    assert plan.score_message(card).startswith(
         "创建结果：无法评分\n总分：0.0 分（满分 100）\n基本信息缺少"
     )
 
 
 def test_resolve_folder() -> None:
-    assert excel.resolve_folder(None, "/x/街道汇总.xlsm") is None
-    assert excel.resolve_folder("  ", "/x/街道汇总.xlsm") is None
-    assert excel.resolve_folder("台账", "/x/街道汇总.xlsm") == Path("/x/台账")
-    assert excel.resolve_folder('"/data/台账"', "街道汇总.xlsm") == Path("/data/台账")
+    assert plan.resolve_folder(None, "/x/街道汇总.xlsm") is None
+    assert plan.resolve_folder("  ", "/x/街道汇总.xlsm") is None
+    assert plan.resolve_folder("台账", "/x/街道汇总.xlsm") == Path("/x/台账")
+    assert plan.resolve_folder('"/data/台账"', "街道汇总.xlsm") == Path("/data/台账")
 
 
 def test_importing_the_adapter_does_not_import_xlwings() -> None:
