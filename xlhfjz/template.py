@@ -56,7 +56,7 @@ from xlhfjz.schema import (
     Sheet,
     schema_hash,
 )
-from xlhfjz.vba import build_vba_project, project_modules
+from xlhfjz.vba import build_vba_project, project_modules, remote_project_modules
 
 __all__ = [
     "BUTTONS",
@@ -70,6 +70,7 @@ __all__ = [
     "XLWINGS_CONFIG",
     "Button",
     "CommunityInfo",
+    "RemoteServer",
     "add_community_sheets",
     "add_macros",
     "atomic_workbook",
@@ -128,6 +129,18 @@ XLWINGS_CONFIG: dict[str, str] = {"ADD_WORKBOOK_TO_PYTHONPATH": "False"}
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 
 
+class RemoteServer(NamedTuple):
+    """Where the buttons of a remote-flavour workbook go (``xlhfjz new --server URL --token T``):
+    written to ``xlwings.conf`` as ``XLHFJZ_SERVER`` and ``AUTH = Bearer TOKEN``."""
+
+    url: str
+    token: str
+
+    def config(self) -> dict[str, str]:
+        """The ``xlwings.conf`` keys of this server (none empty)."""
+        return {"XLHFJZ_SERVER": self.url, "AUTH": f"Bearer {self.token}"}
+
+
 class Button(NamedTuple):
     """A Form Control button: its caption and the macro of ``macros/xlhfjz.bas`` it runs."""
 
@@ -141,6 +154,7 @@ BUTTONS = {
     "score": Button("计算评分", "ComputeScore"),
     "clear": Button("清除标记", "ClearMarks"),
     "merge": Button("合并汇总", "MergeSummary"),
+    "submit": Button("报送街道", "SubmitLedger"),
 }
 #: Button sizes in pixels: on 使用说明 (big: also legible in LibreOffice's print, which does not
 #: shrink a caption with the page), and in a ledger's title row.
@@ -244,6 +258,7 @@ def write_community_workbook(
     *,
     macros: bool | None = None,
     vba_modules: Sequence[tuple[str, str, str]] | None = None,
+    remote: RemoteServer | None = None,
 ) -> Path:
     """Write a community workbook to ``path`` (atomically) and return the path.
 
@@ -256,14 +271,23 @@ def write_community_workbook(
     【校验台账】【计算评分】【清除标记】 on 使用说明 (and 【校验台账】 in each ledger's title row) and the
     hidden ``xlwings.conf``; ``vba_modules`` replaces :func:`xlhfjz.vba.project_modules` (tests
     swap xlwings' module for a stub).
+
+    ``remote`` (a ``.xlsm`` only) makes the buttons call the street's server instead of Python
+    on the PC (server.md): :func:`xlhfjz.vba.remote_project_modules`, the server's address and
+    token in ``xlwings.conf``, and a fourth button 【报送街道】 on 使用说明.
     """
     target = Path(path)
     with_macros = macros_for(target, macros)
+    if remote is not None and not with_macros:
+        raise ValueError(f"{target.name}: a workbook calling a server needs macros (.xlsm)")
     with atomic_workbook(target) as workbook:
-        sheets = add_community_sheets(workbook, info, data, basic, macros=with_macros)
+        sheets = add_community_sheets(workbook, info, data, basic, macros=with_macros,
+                                      remote=remote is not None)  # fmt: skip
         if with_macros:
             _add_ledger_buttons(sheets)
-            add_macros(workbook, vba_modules)
+            if remote is not None and vba_modules is None:
+                vba_modules = remote_project_modules()
+            add_macros(workbook, vba_modules, config=remote.config() if remote else None)
     return target
 
 
@@ -307,18 +331,21 @@ def build_workbooks(root: str | os.PathLike[str]) -> list[Path]:
 
 
 def add_macros(
-    workbook: xlsxwriter.Workbook, modules: Sequence[tuple[str, str, str]] | None = None
+    workbook: xlsxwriter.Workbook,
+    modules: Sequence[tuple[str, str, str]] | None = None,
+    config: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Make an open workbook macro-enabled, after all its sheets were added.
 
     Adds the hidden ``xlwings.conf`` sheet (:data:`XLWINGS_CONFIG`), gives the workbook and every
     sheet its VBA code name (``ThisWorkbook``, ``Sheet1``, … in tab order) and embeds the VBA
     project compiled from ``modules`` (default :func:`xlhfjz.vba.project_modules`) with one
-    document module per code name. Returns the code names, workbook first.
+    document module per code name. Returns the code names, workbook first. ``config`` adds keys
+    to ``xlwings.conf`` (a remote workbook's server and token).
     """
     conf = workbook.add_worksheet(CONFIG_SHEET)
     text = workbook.add_format({"num_format": TEXT_FORMAT})
-    for r, (key, value) in enumerate(XLWINGS_CONFIG.items()):
+    for r, (key, value) in enumerate({**XLWINGS_CONFIG, **(config or {})}.items()):
         if not value:
             raise ValueError(f"{CONFIG_SHEET}: {key} has an empty value")
         conf.write_string(r, 0, key, text)
@@ -467,6 +494,7 @@ def add_community_sheets(
     basic: Mapping[str, Any] | None = None,
     *,
     macros: bool = False,
+    remote: bool = False,
 ) -> dict[str, Worksheet]:
     """Add every sheet of the community workbook to an open XlsxWriter workbook.
 
@@ -497,7 +525,7 @@ def add_community_sheets(
     sheets[META_SHEET] = workbook.add_worksheet(META_SHEET)
     sheets[MARKS_SHEET] = workbook.add_worksheet(MARKS_SHEET)
 
-    _write_guide(sheets[GUIDE_SHEET], styles, macros=macros)
+    _write_guide(sheets[GUIDE_SHEET], styles, macros=macros, remote=remote)
     _write_basic(sheets[BASIC_INFO.name], styles, values)
     for sheet in LEDGERS:
         _write_ledger(sheets[sheet.name], sheet, styles, data.get(sheet.name, ()))
@@ -944,7 +972,9 @@ def _how_to() -> list[str]:
     ]
 
 
-def _write_guide(ws: Worksheet, styles: _Styles, *, macros: bool = False) -> None:
+def _write_guide(
+    ws: Worksheet, styles: _Styles, *, macros: bool = False, remote: bool = False
+) -> None:
     total = sum(_GUIDE_WIDTHS)
     for c, w in enumerate(_GUIDE_WIDTHS):
         ws.set_column(c, c, w)
@@ -980,7 +1010,7 @@ def _write_guide(ws: Worksheet, styles: _Styles, *, macros: bool = False) -> Non
     )
     assert row == GUIDE_BUTTON_ROW
     if macros:
-        row = _write_guide_buttons(ws, styles, row)
+        row = _write_guide_buttons(ws, styles, row, remote=remote)
     else:
         para(
             "校验：在命令行运行  xlhfjz validate 文件名.xlsx  ，会逐条列出问题所在的工作表、行和列；"
@@ -1053,16 +1083,26 @@ GUIDE_BUTTONS_NOTE = (
     "按钮需要本机装有 Python 和 xlhfjz；打开文件时请点“启用内容”（启用宏）。"
     "不用按钮也可以在命令行运行  xlhfjz validate 文件名.xlsm  。"
 )
+#: 使用说明 of a workbook whose buttons call the street's server (``xlhfjz new --server``).
+GUIDE_SUBMIT_TEXT = (
+    "把本工作簿的台账报送到街道服务器，弹出报送时间、创建结果和校验情况；可以多次报送，"
+    "街道以最后一次为准。"
+)
+GUIDE_REMOTE_NOTE = (
+    "按钮由街道服务器处理，本机不需要安装 Python；打开文件时请点“启用内容”（启用宏），"
+    "电脑需能连上单位内网。连不上服务器时会弹出提示，填写的内容不受影响，稍后再点即可。"
+)
 _GUIDE_BUTTON_ROW_POINTS = 36
 
 
-def _write_guide_buttons(ws: Worksheet, styles: _Styles, row: int) -> int:
+def _write_guide_buttons(ws: Worksheet, styles: _Styles, row: int, *, remote: bool = False) -> int:
     """From ``row``: one button per row in column A with what it does in B–D, then the two mark
     colours (a sample cell and its meaning, like the header colours below) and a note on what
     the buttons need; returns the next free row."""
     y = (_row_pixels(_GUIDE_BUTTON_ROW_POINTS) - BUTTON_HEIGHT) // 2
     x = (_col_pixels(_GUIDE_WIDTHS[0]) - BUTTON_WIDTH) // 2
-    for role, text in GUIDE_BUTTON_TEXT.items():
+    texts = {**GUIDE_BUTTON_TEXT, "submit": GUIDE_SUBMIT_TEXT} if remote else GUIDE_BUTTON_TEXT
+    for role, text in texts.items():
         insert_button(ws, row, BUTTONS[role], x=x, y=y)
         ws.merge_range(row, 1, row, 3, "", styles.note)
         ws.write_string(row, 1, text, styles.note)
@@ -1077,7 +1117,7 @@ def _write_guide_buttons(ws: Worksheet, styles: _Styles, row: int) -> int:
         ws.set_row(row, 20)
         row += 1
     ws.merge_range(row, 0, row, 3, "", styles.note)
-    ws.write_string(row, 0, GUIDE_BUTTONS_NOTE, styles.note)
+    ws.write_string(row, 0, GUIDE_REMOTE_NOTE if remote else GUIDE_BUTTONS_NOTE, styles.note)
     ws.set_row(row, 24)
     return row + 1
 
