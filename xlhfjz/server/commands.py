@@ -64,6 +64,8 @@ def serve(
     print("按 Ctrl+C 停止。", flush=True)
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after its clean shutdown
+        pass
     except SystemExit:
         raise CommandError(f"无法在 {host}:{port} 上启动服务（端口可能已被占用）") from None
     if not server.started:
