@@ -58,7 +58,7 @@ class Street:
         self.clean = {
             code: community(
                 self.files / f"{code}_{name}.xlsx", plant=False, seed=k, name=name, code=code
-            )  # fmt: skip
+            )
             for k, (code, name) in enumerate(ROSTER.items(), start=2)
         }
         self.tokens: dict[str, str] = {}
@@ -299,8 +299,9 @@ def test_api_validate_is_the_validate_json_of_the_cli(street: Street) -> None:
 def test_api_score_is_the_score_json_of_the_cli(street: Street) -> None:
     r = upload(street, street.planted, street.tokens["370303009001"], "score")
     assert r.status_code == 200
-    cli = run_cli("score", "--json", "--office", str(street.office), street.planted.name,
-                  cwd=street.files)
+    cli = run_cli(
+        "score", "--json", "--office", str(street.office), street.planted.name, cwd=street.files
+    )
     assert r.json() == json.loads(cli.stdout)
 
 
