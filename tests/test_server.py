@@ -639,3 +639,31 @@ def test_a_server_answers_https_with_the_given_certificate(tmp_path: Path) -> No
         assert r.json() == {"ok": True, "version": __version__}
     finally:
         assert server.stop() == 0
+
+
+def test_a_remote_workbook_clicks_and_submits_without_leaking_its_token(
+    street: Street, tmp_path: Path
+) -> None:
+    from xlhfjz.sample import default_basic, generate_community
+    from xlhfjz.template import RemoteServer, write_community_workbook
+
+    token = street.tokens["370303009002"]
+    sample = generate_community(5, default_basic("柳泉社区", "370303009002"))
+    book = write_community_workbook(
+        tmp_path / "370303009002_柳泉社区.xlsm", basic=sample.basic, data=sample.data,
+        remote=RemoteServer(street.url, token),
+    )  # fmt: skip
+    payload = payload_from_xlsx(book)
+    conf = next(s for s in payload["sheets"] if s["name"] == "xlwings.conf")
+    assert ["AUTH", f"Bearer {token}"] in conf["values"]  # the click sends it (and its header)
+    r = post_click(street, "validate", payload, token)
+    assert r.status_code == 200
+    assert r.json()["actions"][-1]["args"][:2] == ["校验通过", "校验台账"]
+    r = post_click(street, "submit", payload, token)
+    assert r.status_code == 200
+    ledger = street.root / "台账" / "370303009002_柳泉社区.xlsx"
+    with zipfile.ZipFile(ledger) as z:
+        assert not any(token.encode() in z.read(n) for n in z.namelist())
+    for record in (street.root / "报送记录").rglob("*.xls*"):
+        with zipfile.ZipFile(record) as z:
+            assert not any(token.encode() in z.read(n) for n in z.namelist())

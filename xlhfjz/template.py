@@ -154,8 +154,9 @@ BUTTONS = {
     "score": Button("计算评分", "ComputeScore"),
     "clear": Button("清除标记", "ClearMarks"),
     "merge": Button("合并汇总", "MergeSummary"),
-    "submit": Button("报送街道", "SubmitLedger"),
 }
+#: The extra button of a workbook whose buttons call the street's server (``new --server``).
+SUBMIT_BUTTON = Button("报送街道", "SubmitLedger")
 #: Button sizes in pixels: on 使用说明 (big: also legible in LibreOffice's print, which does not
 #: shrink a caption with the page), and in a ledger's title row.
 BUTTON_WIDTH = 120
@@ -1103,7 +1104,7 @@ def _write_guide_buttons(ws: Worksheet, styles: _Styles, row: int, *, remote: bo
     x = (_col_pixels(_GUIDE_WIDTHS[0]) - BUTTON_WIDTH) // 2
     texts = {**GUIDE_BUTTON_TEXT, "submit": GUIDE_SUBMIT_TEXT} if remote else GUIDE_BUTTON_TEXT
     for role, text in texts.items():
-        insert_button(ws, row, BUTTONS[role], x=x, y=y)
+        insert_button(ws, row, SUBMIT_BUTTON if role == "submit" else BUTTONS[role], x=x, y=y)
         ws.merge_range(row, 1, row, 3, "", styles.note)
         ws.write_string(row, 1, text, styles.note)
         ws.set_row(row, _GUIDE_BUTTON_ROW_POINTS)
