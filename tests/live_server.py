@@ -44,6 +44,7 @@ class LiveServer:
         cmd = [sys.executable, "-m", "xlhfjz", "serve", str(self.root), "--host", "127.0.0.1",
                "--port", str(self.port), *self.args]  # fmt: skip
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.root.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

@@ -224,7 +224,9 @@ def test_a_payload_over_the_vba_clients_row_limit_is_refused(street: Street) -> 
 
 def test_a_body_that_is_not_a_payload_is_422(street: Street) -> None:
     token = street.tokens["370303009001"]
-    for body in (b"not json", b"[1, 2]", b'{"sheets": "x", "book": {}}'):
+    bodies = (b"not json", b"[1, 2]", b'{"sheets": "x", "book": {}}', b'{"sheets": [], "book": {}}',
+              b'{"sheets": [{"name": "a", "values": [[{"x": 1}]]}], "book": {}}')  # fmt: skip
+    for body in bodies:
         r = httpx.post(f"{street.url}/xlwings/validate", content=body, headers=auth(token))
         assert r.status_code == 422
         assert "不是 Excel 按钮发送的工作簿数据" in r.json()["error"]

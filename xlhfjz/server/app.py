@@ -97,6 +97,41 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> 
     await JSONResponse({"error": text}, 413)(scope, receive, send)
 
 
+class Audit:
+    """Pure ASGI middleware: one audit row per request (except ``/healthz``), written after the
+    answer has been sent: who (the token's holder, never the token), what, status, from where."""
+
+    def __init__(self, app: ASGIApp, folder: DataFolder) -> None:
+        self.app = app
+        self.folder = folder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            state = scope.get("state") or {}
+            client = scope.get("client")
+            action = f"{scope['method']} {scope['path']}"[:100]
+            try:
+                await run_in_threadpool(
+                    self.folder.audit, state.get("actor", "-"), action, status,
+                    client[0] if client else None, state.get("detail"),
+                )  # fmt: skip
+            except Exception as exc:  # the audit must not turn an answer into an error
+                log.error("audit failed: %s", type(exc).__name__)
+
+
 def _limit_for(path: str) -> int:
     return PAYLOAD_LIMIT if path.startswith("/xlwings/") else UPLOAD_LIMIT
 
@@ -130,6 +165,9 @@ class _State:
             log.error("worker pool broke; restarting it")
             self.start()
             raise ApiError(503, _BUSY) from None
+        except Exception as exc:  # a bug or an input nobody foresaw: a Chinese 500, no traceback
+            log.error("worker failed: %s in %s", type(exc).__name__, getattr(func, "__name__", ""))
+            raise ApiError(500, "服务器处理该工作簿时出错，请稍后再试或联系街道处非办") from None
         finally:
             self.pending -= 1
 
@@ -164,6 +202,7 @@ def create_app(
     app = FastAPI(title="xlhfjz", version=__version__, lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)  # fmt: skip
     app.add_middleware(BodyLimit, limit_for=_limit_for)
+    app.add_middleware(Audit, folder=folder)
 
     # ── errors ──────────────────────────────────────────────────────────────────────────────
 
@@ -186,22 +225,6 @@ def create_app(
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s in %s", type(exc).__name__, request.url.path)
         return JSONResponse({"error": "服务器内部错误，请稍后再试或联系街道处非办"}, 500)
-
-    @app.middleware("http")
-    async def _audit(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        if request.url.path != "/healthz":
-            actor = getattr(request.state, "actor", "-")
-            detail = getattr(request.state, "detail", None)
-            client = request.client.host if request.client else None
-            action = f"{request.method} {request.url.path}"[:100]
-            try:
-                await run_in_threadpool(
-                    folder.audit, actor, action, response.status_code, client, detail
-                )
-            except Exception as exc:  # the audit must not turn an answer into an error
-                log.error("audit failed: %s", type(exc).__name__)
-        return response
 
     # ── who ─────────────────────────────────────────────────────────────────────────────────
 

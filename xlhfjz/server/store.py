@@ -182,11 +182,13 @@ class DataFolder:
             con.executescript(_SCHEMA)
 
     @contextlib.contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection (autocommit off, 10 s busy timeout), closed afterwards."""
+    def connect(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection (autocommit off, 10 s busy timeout), closed afterwards. ``durable``:
+        each commit is fsynced (``synchronous=FULL``); otherwise a commit survives a killed
+        process but maybe not a power cut (``NORMAL``, for the audit log)."""
         con = sqlite3.connect(self.db_path, timeout=10, isolation_level=None)
         try:
-            con.execute("PRAGMA synchronous=FULL")
+            con.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             con.execute("PRAGMA foreign_keys=ON")
             yield con
         finally:
@@ -343,7 +345,7 @@ class DataFolder:
         self, actor: str, action: str, status: int, client: str | None, detail: str | None = None
     ) -> None:
         """One audit row: who (role and community, never the token), what, result, from where."""
-        with self.connect() as con:
+        with self.connect(durable=False) as con:
             con.execute(
                 "INSERT INTO audit (at, actor, action, status, client, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?)",

@@ -92,11 +92,20 @@ def parse_payload(body: bytes) -> tuple[dict[str, Any] | None, Result | None]:
         return None, bad
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list):
         return None, bad
-    if not isinstance(payload.get("book"), dict):
+    book = payload.get("book")
+    if not isinstance(book, dict) or not isinstance(book.get("name"), str):
+        return None, bad
+    if not isinstance(book.get("active_sheet_index"), int) or not payload["sheets"]:
+        return None, bad
+    if not isinstance(payload.get("version"), str) or not isinstance(payload.get("names"), list):
         return None, bad
     cells = 0
     for sheet in payload["sheets"]:
         if not isinstance(sheet, dict) or not isinstance(sheet.get("name"), str):
+            return None, bad
+        if not isinstance(sheet.get("pictures", []), list) or not isinstance(
+            sheet.get("tables", []), list
+        ):
             return None, bad
         values = sheet.get("values")
         if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
