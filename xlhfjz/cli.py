@@ -539,6 +539,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from xlhfjz.server.commands import CommandError, serve
 
     try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            '街道服务器需要额外的组件，请先运行：pip install "xlhfjz[server]"'
+        ) from None
+    try:
         return serve(args.folder, host=args.host, port=args.port, office=args.office,
                      certfile=args.certfile, keyfile=args.keyfile,
                      rate_per_minute=args.rate_limit, workers=args.workers)  # fmt: skip
