@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -52,6 +53,8 @@ RECORDS_DIR = "报送记录"
 INCOMING_DIR = ".incoming"
 OFFICE_STEM = "街道汇总"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+log = logging.getLogger("xlhfjz.server")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -271,7 +274,10 @@ class DataFolder:
                 except BaseException:
                     (self.records / rel).unlink(missing_ok=True)
                     raise
-                self._publish(community_code, community_name, dest)
+                try:
+                    self._publish(community_code, community_name, dest)
+                except PermissionError:  # the old copy is open in Excel (Windows locks it)
+                    log.warning("台账/ copy of %s not replaced: file in use", community_code)
         finally:
             upload.unlink(missing_ok=True)
         return Submission(sid, community_code, community_name, received, sha, rel, errors,
@@ -284,7 +290,11 @@ class DataFolder:
         shutil.copyfile(record, tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         for other in self._ledger_files(code):
             if other != target:
                 other.unlink(missing_ok=True)
@@ -335,7 +345,11 @@ class DataFolder:
             target = self.ledgers / f"{code}_{safe_name(name, '社区')}{record.suffix}"
             if current == [target] and file_sha256(target) == sha:
                 continue
-            self._publish(code, name, record)
+            try:
+                self._publish(code, name, record)
+            except PermissionError:
+                done.append(f"台账文件“{target.name}”正被占用，未能更新，请关闭后重启服务器")
+                continue
             done.append(f"恢复台账文件：{target.name}")
         return done
 
