@@ -161,3 +161,27 @@ def test_new_with_a_server_refuses_bad_options(
     assert done.returncode == 2
     assert done.stderr.strip() == message
     assert not list(tmp_path.iterdir())
+
+
+def test_libreoffice_imports_the_remote_vba_project(
+    soffice: str, remote: Path, tmp_path: Path
+) -> None:
+    """LibreOffice's own MS-OVBA reader imports our module and xlwings' remote client, each of
+    the right type and with its source (without the ``Attribute`` lines, which it drops)."""
+    import xml.etree.ElementTree as ET
+
+    from test_vba import run_soffice
+
+    ods = run_soffice(soffice, remote, "ods", tmp_path)
+    ns = "{http://openoffice.org/2000/script}"
+    with zipfile.ZipFile(ods) as z:
+        listed = ET.fromstring(z.read("Basic/VBAProject/script-lb.xml"))
+        names = {e.get("{http://openoffice.org/2000/library}name") for e in listed}
+        for name, kind, source in remote_project_modules():
+            assert name in names, name
+            module = ET.fromstring(z.read(f"Basic/VBAProject/{name}.xml"))
+            assert module.get(ns + "moduleType") == {"module": "normal", "class": "class"}[kind]
+            lines = (module.text or "").split("\n")
+            body = lines[3 if kind == "class" else 2 :]
+            code = [x for x in source.split("\r\n") if not x.startswith("Attribute ")]
+            assert "\n".join(body).strip("\n") == "\n".join(code).strip("\n"), name
