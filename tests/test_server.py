@@ -669,3 +669,16 @@ def test_a_remote_workbook_clicks_and_submits_without_leaking_its_token(
     for record in (street.root / "报送记录").rglob("*.xls*"):
         with zipfile.ZipFile(record) as z:
             assert not any(token.encode() in z.read(n) for n in z.namelist())
+
+
+def test_a_taken_port_is_one_chinese_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli("serve", str(tmp_path / "data"), "--port", str(port), "--workers", "1")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"无法在 127.0.0.1:{port} 上启动服务（端口可能已被占用）"
+    )
+    assert "已启动" not in done.stdout

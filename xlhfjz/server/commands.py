@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from xlhfjz.server.auth import issue_token, list_tokens, revoke_token
 from xlhfjz.server.store import DataFolder
@@ -57,11 +58,19 @@ def serve(
         log_level="warning", access_log=False, server_header=False, lifespan="on",
         timeout_graceful_shutdown=10,
     )  # fmt: skip
-    server = uvicorn.Server(config)
     scheme = "https" if certfile else "http"
     shown = f"[{host}]" if ":" in host else host
-    print(f"xlhfjz 街道服务器已启动：{scheme}://{shown}:{port}/  数据文件夹：{folder.root}")
-    print("按 Ctrl+C 停止。", flush=True)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # listening: say so (not before, the port may be taken)
+                print(
+                    f"xlhfjz 街道服务器已启动：{scheme}://{shown}:{port}/  数据文件夹：{folder.root}"
+                )
+                print("按 Ctrl+C 停止。", flush=True)
+
+    server = Server(config)
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after its clean shutdown
