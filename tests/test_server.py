@@ -682,3 +682,12 @@ def test_a_taken_port_is_one_chinese_line(tmp_path: Path) -> None:
         f"无法在 127.0.0.1:{port} 上启动服务（端口可能已被占用）"
     )
     assert "已启动" not in done.stdout
+
+
+def test_one_data_folder_serves_one_server(street: Street) -> None:
+    done = run_cli("serve", str(street.root), "--port", "1", "--workers", "1")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"数据文件夹“{street.root}”已有一个 xlhfjz 服务器在使用，同一文件夹只能运行一个"
+    )
+    assert httpx.get(street.url + "/healthz").status_code == 200

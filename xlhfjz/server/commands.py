@@ -43,6 +43,11 @@ def serve(
     folder = DataFolder(root)
     first = not folder.exists()
     folder.layout()
+    held = folder.lock()
+    if held is None:
+        raise CommandError(
+            f"数据文件夹“{folder.root}”已有一个 xlhfjz 服务器在使用，同一文件夹只能运行一个"
+        )
     if first:
         print(f"已建立数据文件夹：{folder.root}（台账/、报送记录/、xlhfjz.db）")
     if office:
@@ -79,6 +84,7 @@ def serve(
         raise CommandError(f"无法在 {host}:{port} 上启动服务（端口可能已被占用）") from None
     if not server.started:
         raise CommandError(f"无法在 {host}:{port} 上启动服务（端口可能已被占用）")
+    held.close()
     print("服务器已停止。", flush=True)
     return 0
 

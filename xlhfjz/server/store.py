@@ -197,6 +197,25 @@ class DataFolder:
         finally:
             con.close()
 
+    def lock(self) -> Any:
+        """Hold the folder for one server process (``xlhfjz.lock``); None if another holds it.
+        Keep the returned handle open as long as the server runs (the lock goes with it)."""
+        fh = open(self.root / "xlhfjz.lock", "a+b")  # noqa: SIM115 - held for the process
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return None
+        return fh
+
     def office_path(self) -> Path | None:
         """The office workbook in the folder (``街道汇总.xlsx`` or ``.xlsm``), or None."""
         for suffix in WORKBOOK_SUFFIXES:
