@@ -26,6 +26,7 @@ from vba_client import VBA_SUBS, fill, payload_from_xlsx, replay, run_button, ty
 from xlhfjz import excel
 from xlhfjz.checks.validate import validate_workbook
 from xlhfjz.excel import plan
+from xlhfjz.model.rubric import GATES, ITEMS
 from xlhfjz.model.schema import BY_NAME
 from xlhfjz.office.summary import merged_sheets
 from xlhfjz.sample import (
@@ -34,7 +35,7 @@ from xlhfjz.sample import (
     generate_community,
     plant_typical_errors,
 )
-from xlhfjz.scoring import GATES, ITEMS, score_report
+from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.community import write_community_workbook
 from xlhfjz.xlsx.files import validate_file
 from xlhfjz.xlsx.office_book import write_office_workbook

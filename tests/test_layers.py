@@ -126,3 +126,16 @@ def test_a_button_click_loads_no_writer_nor_analysis_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject lists the packages by hand (macros/ is mapped in): a new subpackage must be there."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")} | {
+        "xlhfjz.macros"
+    }
+    assert listed == found

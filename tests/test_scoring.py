@@ -23,9 +23,10 @@ import pytest
 from helpers import standard_sheets, write_xlsx
 
 from xlhfjz.checks.validate import Report
+from xlhfjz.model.rubric import ITEMS
 from xlhfjz.model.schema import BY_NAME, LEDGERS
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
-from xlhfjz.scoring import ITEM_SCORERS, ITEMS, ScoreCard, item, score_report
+from xlhfjz.scoring import ITEM_SCORERS, ScoreCard, item, score_report
 from xlhfjz.xlsx.files import validate_file
 
 D = dt.date

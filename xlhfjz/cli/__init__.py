@@ -1,4 +1,4 @@
-"""The command line (spec: cli.md): ``xlhfjz new | validate | score | office | merge | demo``.
+"""The command line (spec: cli.md): ``xlhfjz new | validate | score | office | merge | demo | serve | token``.
 
 The commands parse their arguments and call the core; what they print is in
 :mod:`xlhfjz.cli.render`, the demo street in :mod:`xlhfjz.cli.demo`.
@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
     )
     new.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
+    new.add_argument(
+        "--server", metavar="URL", help="街道服务器地址：按钮调用服务器（本机无需 Python）"
+    )
+    new.add_argument("--token", metavar="TOKEN", help="本社区的令牌（与 --server 一起使用）")
 
     val = sub.add_parser("validate", help="校验台账文件")
     val.add_argument("files", nargs="+", metavar="FILE", help="一个或多个 .xlsx/.xlsm 文件")
@@ -139,7 +143,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--communities", type=_positive_int, default=12, help="社区个数（默认 12）")
     demo.add_argument("--seed", type=int, default=2020, help="随机种子（同一种子结果相同）")
+    _add_server_parsers(sub)
     return p
+
+
+def _add_server_parsers(sub: Any) -> None:
+    """``serve`` and ``token`` (server.md)."""
+    sv = sub.add_parser("serve", help="运行街道服务器（社区工作簿的按钮和网页调用它）")
+    sv.add_argument("folder", metavar="DIR", help="数据文件夹（首次启动时建立）")
+    sv.add_argument("--host", default="127.0.0.1", help="监听地址（0.0.0.0：整个办公网络）")
+    sv.add_argument("--port", type=_positive_int, default=8750, help="端口（默认 8750）")
+    sv.add_argument("--office", metavar="OFFICE.xlsx", help="导入街道汇总工作簿（社区名单等）")
+    sv.add_argument("--certfile", metavar="F", help="HTTPS 证书文件")
+    sv.add_argument("--keyfile", metavar="F", help="HTTPS 私钥文件")
+    sv.add_argument("--rate-limit", type=_positive_int, default=120, metavar="N",
+                    help="每个令牌每分钟最多请求数（默认 120）")  # fmt: skip
+    sv.add_argument("--workers", type=_positive_int, help="处理进程数（默认 CPU 核数）")
+    tk = sub.add_parser("token", help="发放、吊销、列出令牌")
+    tk.add_argument("folder", metavar="DIR", help="数据文件夹")
+    group = tk.add_mutually_exclusive_group(required=True)
+    group.add_argument("--community", metavar="CODE", help="为该社区发放新令牌（原令牌失效）")
+    group.add_argument("--office", action="store_true", help="发放街道处非办令牌")
+    group.add_argument("--revoke", metavar="CODE", help="吊销该社区（或 office）的令牌")
+    group.add_argument("--list", action="store_true", help="列出持有令牌的社区（不显示令牌）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,15 +228,35 @@ def cmd_new(args: argparse.Namespace) -> int:
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if args.xlsx else ".xlsm"
-    print(write_community_workbook(out / f"{code}_{name}{suffix}", info))
+    remote = _remote_arg(args)
+    print(write_community_workbook(out / f"{code}_{name}{suffix}", info, remote=remote))
     return EXIT_OK
+
+
+def _remote_arg(args: argparse.Namespace) -> Any:
+    """``--server URL --token TOKEN`` as a :class:`~xlhfjz.xlsx.community.RemoteServer`, or None."""
+    from xlhfjz.xlsx.buttons import RemoteServer
+
+    if args.server is None and args.token is None:
+        return None
+    if not (args.server and args.token):
+        raise UsageError("--server 和 --token 需要一起使用")
+    if args.xlsx:
+        raise UsageError("--server 生成带按钮的 .xlsm，不能与 --xlsx 一起使用")
+    url = args.server.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+        raise UsageError(f"服务器地址应形如 http://192.168.1.10:8750 ，现为“{args.server}”")
+    if not re.fullmatch(r"[A-Za-z0-9_\-.~]{16,200}", args.token.strip()):
+        raise UsageError("令牌格式不对：请完整复制 xlhfjz token 输出的最后一行")
+    return RemoteServer(url, args.token.strip())
 
 
 # ── validate ────────────────────────────────────────────────────────────────────────────────
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from xlhfjz.cli.render import format_report, report_json
+    from xlhfjz.cli.render import format_report
+    from xlhfjz.office.documents import report_json
     from xlhfjz.xlsx.files import validate_file
 
     reports = []
@@ -315,7 +361,8 @@ def _progress(enabled: bool):
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from xlhfjz.batch import merge_folder
-    from xlhfjz.cli.render import format_dashboard, merge_json
+    from xlhfjz.cli.render import format_dashboard
+    from xlhfjz.office.documents import merge_json
     from xlhfjz.xlsx.feedback import FeedbackError, write_feedback
     from xlhfjz.xlsx.summary import SummaryWriteError, write_contacts, write_summary
 
@@ -358,6 +405,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.output), args.communities, args.seed)
 
 
+# ── serve, token ────────────────────────────────────────────────────────────────────────────
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from xlhfjz.server.commands import CommandError, serve
+
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            '街道服务器需要额外的组件，请先运行：pip install "xlhfjz[server]"'
+        ) from None
+    try:
+        return serve(args.folder, host=args.host, port=args.port, office=args.office,
+                     certfile=args.certfile, keyfile=args.keyfile,
+                     rate_per_minute=args.rate_limit, workers=args.workers)  # fmt: skip
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from xlhfjz.server.commands import CommandError, token
+
+    try:
+        return token(args.folder, community=args.community, office=args.office,
+                     revoke=args.revoke, show=args.list)  # fmt: skip
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
 _COMMANDS = {
     "new": cmd_new,
     "validate": cmd_validate,
@@ -365,4 +443,6 @@ _COMMANDS = {
     "office": cmd_office,
     "merge": cmd_merge,
     "demo": cmd_demo,
+    "serve": cmd_serve,
+    "token": cmd_token,
 }

@@ -6,7 +6,6 @@ Pure functions of the core's results; :mod:`xlhfjz.cli` runs the commands and
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from xlhfjz.checks.validate import Report
@@ -17,20 +16,6 @@ from xlhfjz.office.resolve import MergeResult
 from xlhfjz.scoring import ScoreCard
 
 # ── validate ────────────────────────────────────────────────────────────────────────────────
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    """One file of ``validate --json`` (cli.md)."""
-    return {
-        "file": report.path,
-        "readable": report.readable,
-        "community_code": report.community_code,
-        "community_name": report.community_name,
-        "template_version": report.template_version,
-        "counts": {"error": report.errors, "warning": report.warnings},
-        "rows": report.rows,
-        "issues": [i.to_dict() for i in report.issues],
-    }
 
 
 def format_report(report: Report) -> str:
@@ -83,37 +68,6 @@ def format_card(report: Report, card: ScoreCard) -> str:
 
 
 # ── merge ───────────────────────────────────────────────────────────────────────────────────
-
-
-def merge_json(result: MergeResult, summary: Path) -> dict[str, Any]:
-    """``merge --json`` (cli.md)."""
-    t = result.target
-    return {
-        "summary": str(summary),
-        "target": {"n": t.n, "passed": t.passed, "required": t.required, "rate": round(t.rate, 4)},
-        "communities": [
-            {
-                "community_code": c.code,
-                "community_name": c.name,
-                "status": c.status,
-                "total": None if c.total is None else round(c.total, 6),
-                "file": c.file,
-                "errors": c.errors,
-                "warnings": c.warnings,
-            }
-            for c in result.communities
-        ],
-        "files": [
-            {
-                "file": log.file,
-                "outcome": log.outcome,
-                "reason": log.reason,
-                "sha256": log.sha256,
-                "rows": log.rows,
-            }
-            for log in result.logs
-        ],
-    }
 
 
 def _pad(text: str, width: int) -> str:

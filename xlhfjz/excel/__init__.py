@@ -63,7 +63,6 @@ from typing import TYPE_CHECKING, Any
 
 from xlhfjz.excel.plan import (
     CLEAR_TITLE,
-    DATE_FORMAT,
     FOLDER_LABEL,
     MERGE_TITLE,
     OFFICE_INPUT_SHEETS,
@@ -74,7 +73,6 @@ from xlhfjz.excel.plan import (
     VALIDATE_TITLE,
     Mark,
     block,
-    column_letter,
     marks_for,
     marks_from_values,
     marks_rows,
@@ -94,6 +92,8 @@ from xlhfjz.excel.plan import (
 )
 from xlhfjz.model.rawbook import RawWorkbook
 from xlhfjz.model.schema import MARKS_HEADER, MARKS_SHEET, META_SHEET, OFFICE_SETTINGS
+from xlhfjz.model.values import column_letter
+from xlhfjz.xlsx.style import DATE_FORMAT
 
 if TYPE_CHECKING:  # pragma: no cover
     from xlhfjz.checks.validate import Report

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from xlhfjz.checks.validate import find_sheet, key_value_columns, norm_label
 from xlhfjz.model.issues import SEVERITY_ZH, E, Issue
 from xlhfjz.model.rawbook import RawSheet, RawWorkbook
+from xlhfjz.model.rubric import GATES, VETOES
 from xlhfjz.model.schema import (
     BY_NAME,
     INSPECTIONS,
@@ -27,7 +28,6 @@ from xlhfjz.model.schema import (
     ROSTER,
 )
 from xlhfjz.model.values import column_index, column_letter
-from xlhfjz.scoring import GATES, VETOES
 from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL, WARNING_FILL
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -481,6 +481,7 @@ def score_formats(rows: Sequence[Sequence[Any]]) -> list[str]:
 def dashboard_rows(result: MergeResult, summary_path: str | None = None) -> list[list[Any]]:
     """汇总看板 as a block of values: KPIs, result counts, every community, nearest candidates,
     files with problems (the charts are in the ``.xlsx`` summary)."""
+
     from xlhfjz.office.dashboard import dashboard
 
     d = dashboard(result)

@@ -20,6 +20,7 @@ from xlhfjz.checks.validate import (
 )
 from xlhfjz.model.issues import Issue
 from xlhfjz.model.rawbook import RawWorkbook
+from xlhfjz.model.rubric import DEFAULTS, PARAMETERS
 from xlhfjz.model.rules import Context
 from xlhfjz.model.schema import (
     INSPECTIONS,
@@ -28,7 +29,6 @@ from xlhfjz.model.schema import (
     ROSTER,
     Field,
 )
-from xlhfjz.scoring import DEFAULTS, PARAMETERS
 
 #: Parameters that live in 设置 (not repeated in 评分参数).
 SETTINGS_PARAMETERS = ("target_ratio", "pass_line", "excellent_line")

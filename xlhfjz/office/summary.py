@@ -20,9 +20,10 @@ from typing import Any
 from xlhfjz.checks.privacy import mask
 from xlhfjz.checks.validate import Report, Table, personal_data_in
 from xlhfjz.model.issues import ISSUE_TYPES, SEVERITY_ZH, Issue
+from xlhfjz.model.rubric import GATES, ITEMS, RESULTS, VETOES
 from xlhfjz.model.schema import BY_ID, LEDGERS, REMARK, Sheet
 from xlhfjz.office.fileresult import FileResult
-from xlhfjz.scoring import GATES, ITEMS, RESULTS, VETOES, ScoreCard
+from xlhfjz.scoring import ScoreCard
 
 PROVENANCE = ("社区代码", "社区名称", "来源文件", "来源行", "校验状态")
 REDACTED = "（含手机号或身份证号，已隐去，请查看社区台账）"

@@ -4,7 +4,7 @@ VBA project compiled from ``macros/*.bas`` (:mod:`xlhfjz.xlsx.vba`)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,6 +52,20 @@ BUTTONS = {
     "clear": Button("清除标记", "ClearMarks"),
     "merge": Button("合并汇总", "MergeSummary"),
 }
+#: The extra button of a workbook whose buttons call the street's server (``new --server``).
+SUBMIT_BUTTON = Button("报送街道", "SubmitLedger")
+
+
+class RemoteServer(NamedTuple):
+    """Where the buttons of a remote-flavour workbook go (``xlhfjz new --server URL --token T``):
+    written to ``xlwings.conf`` as ``XLHFJZ_SERVER`` and ``AUTH = Bearer TOKEN``."""
+
+    url: str
+    token: str
+
+    def config(self) -> dict[str, str]:
+        """The ``xlwings.conf`` keys of this server (none empty)."""
+        return {"XLHFJZ_SERVER": self.url, "AUTH": f"Bearer {self.token}"}
 
 
 #: Button sizes in pixels: on 使用说明 (big: also legible in LibreOffice's print, which does not
@@ -81,18 +95,21 @@ def macros_for(path: Path, macros: bool | None) -> bool:
 
 
 def add_macros(
-    workbook: xlsxwriter.Workbook, modules: Sequence[tuple[str, str, str]] | None = None
+    workbook: xlsxwriter.Workbook,
+    modules: Sequence[tuple[str, str, str]] | None = None,
+    config: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Make an open workbook macro-enabled, after all its sheets were added.
 
     Adds the hidden ``xlwings.conf`` sheet (:data:`XLWINGS_CONFIG`), gives the workbook and every
     sheet its VBA code name (``ThisWorkbook``, ``Sheet1``, … in tab order) and embeds the VBA
     project compiled from ``modules`` (default :func:`xlhfjz.xlsx.vba.project_modules`) with one
-    document module per code name. Returns the code names, workbook first.
+    document module per code name. Returns the code names, workbook first. ``config`` adds keys
+    to ``xlwings.conf`` (a remote workbook's server and token).
     """
     conf = workbook.add_worksheet(CONFIG_SHEET)
     text = workbook.add_format({"num_format": TEXT_FORMAT})
-    for r, (key, value) in enumerate(XLWINGS_CONFIG.items()):
+    for r, (key, value) in enumerate({**XLWINGS_CONFIG, **(config or {})}.items()):
         if not value:
             raise ValueError(f"{CONFIG_SHEET}: {key} has an empty value")
         conf.write_string(r, 0, key, text)

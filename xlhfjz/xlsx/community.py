@@ -53,6 +53,8 @@ from xlhfjz.xlsx.buttons import (
     BUTTONS,
     LEDGER_BUTTON_HEIGHT,
     LEDGER_BUTTON_WIDTH,
+    SUBMIT_BUTTON,
+    RemoteServer,
     add_macros,
     insert_button,
     macros_for,
@@ -81,6 +83,7 @@ from xlhfjz.xlsx.sheets import (
     write_key_value,
     write_ledger,
 )
+from xlhfjz.xlsx.vba import remote_project_modules
 
 __all__ = ["GUIDE_BUTTON_ROW", "CommunityInfo", "add_community_sheets", "write_community_workbook"]
 
@@ -144,6 +147,7 @@ def write_community_workbook(
     macros: bool | None = None,
     vba_modules: Sequence[tuple[str, str, str]] | None = None,
     live_checks: bool = True,
+    remote: RemoteServer | None = None,
 ) -> Path:
     """Write a community workbook to ``path`` (atomically) and return the path.
 
@@ -157,16 +161,30 @@ def write_community_workbook(
     hidden ``xlwings.conf``; ``vba_modules`` replaces :func:`xlhfjz.xlsx.vba.project_modules` (tests
     swap xlwings' module for a stub). ``live_checks=False`` leaves out the conditional formats
     of :mod:`xlhfjz.xlsx.live_checks` (the benchmark compares both).
+
+    ``remote`` (a ``.xlsm`` only) makes the buttons call the street's server instead of Python
+    on the PC (server.md): :func:`xlhfjz.xlsx.vba.remote_project_modules`, the server's address
+    and token in ``xlwings.conf``, and a fourth button 【报送街道】 on 使用说明.
     """
     target = Path(path)
     with_macros = macros_for(target, macros)
+    if remote is not None and not with_macros:
+        raise ValueError(f"{target.name}: a workbook calling a server needs macros (.xlsm)")
     with atomic_workbook(target) as workbook:
         sheets = add_community_sheets(
-            workbook, info, data, basic, macros=with_macros, live_checks=live_checks
+            workbook,
+            info,
+            data,
+            basic,
+            macros=with_macros,
+            live_checks=live_checks,
+            remote=remote is not None,
         )
         if with_macros:
             _add_ledger_buttons(sheets)
-            add_macros(workbook, vba_modules)
+            if remote is not None and vba_modules is None:
+                vba_modules = remote_project_modules()
+            add_macros(workbook, vba_modules, config=remote.config() if remote else None)
     return target
 
 
@@ -206,6 +224,7 @@ def add_community_sheets(
     *,
     macros: bool = False,
     live_checks: bool = True,
+    remote: bool = False,
 ) -> dict[str, Worksheet]:
     """Add every sheet of the community workbook to an open XlsxWriter workbook.
 
@@ -236,7 +255,7 @@ def add_community_sheets(
     sheets[META_SHEET] = workbook.add_worksheet(META_SHEET)
     sheets[MARKS_SHEET] = workbook.add_worksheet(MARKS_SHEET)
 
-    _write_guide(sheets[GUIDE_SHEET], styles, macros=macros)
+    _write_guide(sheets[GUIDE_SHEET], styles, macros=macros, remote=remote)
     write_key_value(sheets[BASIC_INFO.name], styles, values)
     for sheet in LEDGERS:
         write_ledger(
@@ -314,7 +333,9 @@ def _how_to() -> list[str]:
     ]
 
 
-def _write_guide(ws: Worksheet, styles: Styles, *, macros: bool = False) -> None:
+def _write_guide(
+    ws: Worksheet, styles: Styles, *, macros: bool = False, remote: bool = False
+) -> None:
     total = sum(_GUIDE_WIDTHS)
     for c, w in enumerate(_GUIDE_WIDTHS):
         ws.set_column(c, c, w)
@@ -350,7 +371,7 @@ def _write_guide(ws: Worksheet, styles: Styles, *, macros: bool = False) -> None
     )
     assert row == GUIDE_BUTTON_ROW
     if macros:
-        row = _write_guide_buttons(ws, styles, row)
+        row = _write_guide_buttons(ws, styles, row, remote=remote)
     else:
         para(
             "校验：在命令行运行  xlhfjz validate 文件名.xlsx  ，会逐条列出问题所在的工作表、行和列；"
@@ -423,17 +444,27 @@ GUIDE_BUTTONS_NOTE = (
     "按钮需要本机装有 Python 和 xlhfjz；打开文件时请点“启用内容”（启用宏）。"
     "不用按钮也可以在命令行运行  xlhfjz validate 文件名.xlsm  。"
 )
+#: 使用说明 of a workbook whose buttons call the street's server (``xlhfjz new --server``).
+GUIDE_SUBMIT_TEXT = (
+    "把本工作簿的台账报送到街道服务器，弹出报送时间、创建结果和校验情况；可以多次报送，"
+    "街道以最后一次为准。"
+)
+GUIDE_REMOTE_NOTE = (
+    "按钮由街道服务器处理，本机不需要安装 Python；打开文件时请点“启用内容”（启用宏），"
+    "电脑需能连上单位内网。连不上服务器时会弹出提示，填写的内容不受影响，稍后再点即可。"
+)
 _GUIDE_BUTTON_ROW_POINTS = 36
 
 
-def _write_guide_buttons(ws: Worksheet, styles: Styles, row: int) -> int:
+def _write_guide_buttons(ws: Worksheet, styles: Styles, row: int, *, remote: bool = False) -> int:
     """From ``row``: one button per row in column A with what it does in B–D, then the two mark
     colours (a sample cell and its meaning, like the header colours below) and a note on what
     the buttons need; returns the next free row."""
     y = (row_pixels(_GUIDE_BUTTON_ROW_POINTS) - BUTTON_HEIGHT) // 2
     x = (col_pixels(_GUIDE_WIDTHS[0]) - BUTTON_WIDTH) // 2
-    for role, text in GUIDE_BUTTON_TEXT.items():
-        insert_button(ws, row, BUTTONS[role], x=x, y=y)
+    texts = {**GUIDE_BUTTON_TEXT, "submit": GUIDE_SUBMIT_TEXT} if remote else GUIDE_BUTTON_TEXT
+    for role, text in texts.items():
+        insert_button(ws, row, SUBMIT_BUTTON if role == "submit" else BUTTONS[role], x=x, y=y)
         ws.merge_range(row, 1, row, 3, "", styles.note)
         ws.write_string(row, 1, text, styles.note)
         ws.set_row(row, _GUIDE_BUTTON_ROW_POINTS)
@@ -447,6 +478,6 @@ def _write_guide_buttons(ws: Worksheet, styles: Styles, row: int) -> int:
         ws.set_row(row, 20)
         row += 1
     ws.merge_range(row, 0, row, 3, "", styles.note)
-    ws.write_string(row, 0, GUIDE_BUTTONS_NOTE, styles.note)
+    ws.write_string(row, 0, GUIDE_REMOTE_NOTE if remote else GUIDE_BUTTONS_NOTE, styles.note)
     ws.set_row(row, 24)
     return row + 1

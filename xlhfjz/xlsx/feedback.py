@@ -22,9 +22,9 @@ from typing import Any
 import xlsxwriter
 
 from xlhfjz.model.issues import E
+from xlhfjz.model.rubric import GATES, ITEMS, VETOES
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import Community
-from xlhfjz.scoring import GATES, ITEMS, VETOES
 from xlhfjz.xlsx.atomic import replacing
 from xlhfjz.xlsx.layout import A4, WORKBOOK_OPTIONS, print_setup
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from xlhfjz.model.rubric import PARAMETERS
 from xlhfjz.model.schema import (
     GUIDE_SHEET,
     INSPECTIONS,
@@ -22,7 +23,6 @@ from xlhfjz.model.schema import (
     Sheet,
 )
 from xlhfjz.office.inputs import SETTINGS_PARAMETERS
-from xlhfjz.scoring import PARAMETERS
 from xlhfjz.xlsx.buttons import BUTTON_HEIGHT, BUTTONS, add_macros, insert_button, macros_for
 from xlhfjz.xlsx.layout import (
     CREATED,

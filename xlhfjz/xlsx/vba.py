@@ -35,7 +35,9 @@ __all__ = [
     "compress",
     "document_module_source",
     "project_modules",
+    "remote_project_modules",
     "xlwings_modules",
+    "xlwings_remote_modules",
 ]
 
 
@@ -260,6 +262,44 @@ def xlwings_modules() -> list[tuple[str, str, str]]:
             class_stream_source(_read_source(root / "addin" / "Dictionary.cls")),
         ),
     ]
+
+
+#: xlwings' VBA client of remote mode (``RunRemotePython``), as ``xlwings release`` imports it.
+XLWINGS_REMOTE_FILES = (
+    "Remote.bas",
+    "IWebAuthenticator.cls",
+    "WebClient.cls",
+    "WebRequest.cls",
+    "WebResponse.cls",
+    "WebHelpers.bas",
+)
+
+
+def xlwings_remote_modules() -> list[tuple[str, str, str]]:
+    """xlwings' remote VBA client from the installed package (``addin/``): the ``Remote`` and
+    ``WebHelpers`` modules unchanged, the four ``Web*`` classes in their stored form."""
+    import xlwings
+
+    root = Path(xlwings.__file__).resolve().parent / "addin"
+    out = []
+    for name in XLWINGS_REMOTE_FILES:
+        text = _read_source(root / name)
+        if name.endswith(".cls"):
+            out.append((name[:-4], "class", class_stream_source(text)))
+        else:
+            out.append((name[:-4], "module", text))
+    return out
+
+
+def remote_project_modules(macros_dir: Path | None = None) -> list[tuple[str, str, str]]:
+    """The modules of a community workbook whose buttons call the server: ``macros/remote/*.bas``
+    (the same macro names, calling ``RunRemotePython``), xlwings' standalone module (its
+    ``GetConfig`` reads ``xlwings.conf``) and :func:`xlwings_remote_modules`."""
+    folder = (MACROS_DIR if macros_dir is None else macros_dir) / "remote"
+    ours = [(p.stem, "module", _read_source(p)) for p in sorted(folder.glob("*.bas"))]
+    if not ours:
+        raise FileNotFoundError(f"no .bas files in {folder}")
+    return ours + xlwings_modules() + xlwings_remote_modules()
 
 
 def project_modules(macros_dir: Path | None = None) -> list[tuple[str, str, str]]:
