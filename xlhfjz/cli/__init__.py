@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xlhfjz import __version__
+from xlhfjz.cli.outputs import OutputRefused, check_merge_outputs, check_new_file, xlsx_output
 
 EXIT_OK, EXIT_ISSUES, EXIT_FAIL = 0, 1, 2
 
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
     )
     new.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
+    new.add_argument("--force", action="store_true", help="覆盖已存在的同名文件")
 
     val = sub.add_parser("validate", help="校验台账文件")
     val.add_argument("files", nargs="+", metavar="FILE", help="一个或多个 .xlsx/.xlsm 文件")
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     off.add_argument(
         "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
     )
+    off.add_argument("--force", action="store_true", help="覆盖已存在的同名文件")
 
     mg = sub.add_parser("merge", help="合并文件夹中各社区台账，生成街道汇总")
     mg.add_argument("folder", metavar="DIR", help="存放各社区台账的文件夹")
@@ -125,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--contacts", metavar="CONTACTS.xlsx", help="另行生成联络员通讯录（含完整电话）"
     )
     mg.add_argument("--recursive", action="store_true", help="也读取子文件夹")
+    mg.add_argument("--force", action="store_true", help="覆盖已存在的、不是本工具生成的输出文件")
     mg.add_argument("--json", action="store_true", help="输出 JSON")
 
     demo = sub.add_parser("demo", help="演示：生成一个街道的示例台账，合并并显示汇总看板")
@@ -150,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             build_parser().print_help()
             return EXIT_FAIL
         return _COMMANDS[args.command](args)
-    except UsageError as exc:
+    except (UsageError, OutputRefused) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
@@ -194,9 +198,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         households=args.households, grids=args.grids,
     )  # fmt: skip
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if args.xlsx else ".xlsm"
-    print(write_community_workbook(out / f"{code}_{name}{suffix}", info))
+    target = out / f"{code}_{name}{suffix}"
+    check_new_file(target, args.force)
+    out.mkdir(parents=True, exist_ok=True)
+    print(write_community_workbook(target, info))
     return EXIT_OK
 
 
@@ -349,8 +355,10 @@ def cmd_office(args: argparse.Namespace) -> int:
     from xlhfjz.xlsx.office_book import write_office_workbook
 
     out = Path(args.output)
+    target = out / ("街道汇总.xlsx" if args.xlsx else "街道汇总.xlsm")
+    check_new_file(target, args.force)
     out.mkdir(parents=True, exist_ok=True)
-    print(write_office_workbook(out / ("街道汇总.xlsx" if args.xlsx else "街道汇总.xlsm")))
+    print(write_office_workbook(target))
     return EXIT_OK
 
 
@@ -374,6 +382,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise UsageError(f"找不到文件夹“{args.folder}”")
+    outputs = [(xlsx_output(args.output, "汇总文件"), "汇总文件")]
+    if args.contacts:
+        outputs.append((xlsx_output(args.contacts, "联络员通讯录"), "联络员通讯录"))
+    check_merge_outputs(folder, args.office, outputs, recursive=args.recursive, force=args.force)
     office = _load_office(args.office)
     result = merge_folder(
         folder,

@@ -371,6 +371,7 @@ def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
             rows_p.append([c.code, c.name, v.get("point_name"), v.get("location"), v.get("keeper"),
                            v.get("keeper_phone")])  # fmt: skip
     with _atomic(target) as (wb, _):
+        wb.set_properties({"title": "联络员通讯录", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         header_l = [
             "社区代码",
