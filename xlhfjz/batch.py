@@ -11,16 +11,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlhfjz.checks.validate import Record, Report
+from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import (
     FileResult,
     MergeResult,
+    display_name,
     identity,
     not_a_ledger,
     relative_name,
@@ -35,6 +39,8 @@ from xlhfjz.office.summary import (
 )
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
+from xlhfjz.xlsx.guard import LIMITS
+from xlhfjz.xlsx.reader import open_regular
 from xlhfjz.xlsx.sheetdata import render_rows
 
 EXTENSIONS = (".xlsx", ".xlsm")
@@ -50,9 +56,11 @@ def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[
     for p in entries:
         if p.is_dir():
             if not recursive and not p.name.startswith("."):
-                skipped.append(FileLog(p.name, None, None, "skipped", "文件夹（未进入子文件夹）"))
+                skipped.append(
+                    FileLog(display_name(p.name), None, None, "skipped", "文件夹（未进入子文件夹）")
+                )
             continue
-        rel = str(p.relative_to(folder))
+        rel = display_name(str(p.relative_to(folder)))
         if p.name.startswith("~$"):
             skipped.append(
                 FileLog(rel, _size(p), None, "skipped", "Excel 打开文件时产生的临时锁文件")
@@ -92,15 +100,7 @@ def process_file(path: str, job: Job) -> FileResult:
 
     The merged sheets' rows are rendered for the summary file here, in parallel (see
     :mod:`xlhfjz.xlsx.sheetdata`), and their records dropped."""
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-    except OSError:
-        pass  # the reader reports why it cannot be read
+    size, sha256 = fingerprint(path)
     report = validate_file(path, overlap=job.overlap)
     card = None
     if report.readable:
@@ -112,7 +112,23 @@ def process_file(path: str, job: Job) -> FileResult:
             rel = relative_name(path, Path(job.root))
             code, name = identity(report, rel, office.roster_codes)
             _prepare_tables(report, code, name, rel, job)
-    return FileResult(path, size, digest.hexdigest(), report, card)
+    return FileResult(path, size, sha256, report, card)
+
+
+def fingerprint(path: str) -> tuple[int, str | None]:
+    """(size, SHA-256) of a file, hashing only what the reader would read: nothing of a FIFO, a
+    device or a file over ``max_file_bytes`` (type and size are checked on the handle first)."""
+    try:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > LIMITS["max_file_bytes"]:
+                return size, None
+            digest = hashlib.sha256()
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+            return size, digest.hexdigest()
+    except (OSError, UnreadableWorkbook):
+        return 0, None  # the reader reports why it cannot be read
 
 
 def _prepare_tables(report: Report, code: str, name: str, rel: str, job: Job) -> None:
@@ -175,7 +191,9 @@ def _run(
                 progress(k, total, p.name)
         return results
     job = dataclasses.replace(job, overlap=False)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for k, res in enumerate(
             pool.map(process_file, map(str, files), [job] * total, chunksize=2), 1
         ):
@@ -183,3 +201,15 @@ def _run(
             if progress:
                 progress(k, total, Path(res.path).name)
     return results
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker's initializer: exit as soon as the merge's process is gone (``kill -9``, a crash),
+    instead of living on for ever; a daemon thread polls the parent's id."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xlhfjz-parent-watch", daemon=True).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
 import traceback
@@ -160,11 +161,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return EXIT_FAIL
+    except BrokenPipeError:  # `xlhfjz validate … | head`: the reader has gone, nothing to say
+        _silence_stdout()
+        return EXIT_FAIL
     except Exception as exc:  # the last line of defence: one Chinese line, never a traceback
         if debug:
             traceback.print_exc()
         print(f"出错了：{_describe(exc)}（加 --debug 查看详细信息）", file=sys.stderr)
         return EXIT_FAIL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the final flush of a closed pipe stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _describe(exc: Exception) -> str:

@@ -53,13 +53,16 @@ the rectangle calamine returns.
 
 from __future__ import annotations
 
+import errno
 import functools
+import io
 import os
+import stat
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import IO, Any, Generic, Protocol, TypeVar
 from xml.etree import ElementTree
 
 import python_calamine
@@ -74,13 +77,19 @@ from xlhfjz.xlsx.guard import (
     read_head,
     read_member,
 )
-from xlhfjz.xlsx.reasons import R_CORRUPT, R_ENCRYPTED, R_NO_WORKBOOK, R_SHEET_PART
+from xlhfjz.xlsx.reasons import (
+    R_CORRUPT,
+    R_ENCRYPTED,
+    R_NO_WORKBOOK,
+    R_NOT_REGULAR,
+    R_SHEET_PART,
+)
 from xlhfjz.xlsx.scan import Budget, Cells, SheetScan, scan_sheet
 from xlhfjz.xlsx.sniff import MISLEADING_SUFFIXES, ZIP_KIND_REASONS, sniff
 
 T = TypeVar("T")
 
-__all__ = ["read_workbook"]
+__all__ = ["open_regular", "read_workbook"]
 
 
 """Limits checked before anything is parsed; zip sizes are the ones the zip directory declares.
@@ -124,7 +133,7 @@ def read_workbook(
     fspath = os.fsdecode(path)
     wanted = _wanted(sheets)
     try:
-        fh = open(fspath, "rb")  # noqa: SIM115 — closed by the with below
+        fh = open_regular(fspath)
     except FileNotFoundError:
         raise UnreadableWorkbook(f"文件不存在：{fspath}，请检查路径或重新选择文件") from None
     except IsADirectoryError:
@@ -156,7 +165,7 @@ def read_workbook(
                 }
                 gate = _Gate(layout, checked, scans)
                 try:
-                    values = _read_values(fspath, wanted, gate)
+                    values = _read_values(fspath, wanted, gate, fh)
                 finally:
                     for future in (checked, *scans.values()):
                         future.cancel()
@@ -333,6 +342,36 @@ def _check_parts(zf: zipfile.ZipFile, layout: _Layout) -> None:
         check_shared_strings(zf, shared)
 
 
+# --- opening ----------------------------------------------------------------------------------
+
+
+def open_regular(path: str | os.PathLike[str]) -> IO[bytes]:
+    """Open ``path`` for reading, refusing anything but a regular file (a FIFO, a device such as
+    ``/dev/zero`` behind a symlink, a socket) before a single byte is read: opened without
+    blocking, then its type checked on the handle, so nothing can hang or stream for ever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            raise UnreadableWorkbook(R_NOT_REGULAR)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # --- sheets ------------------------------------------------------------------------------------
 
 
@@ -368,17 +407,21 @@ class _Gate:
 
 
 def _read_values(
-    path: str, wanted: frozenset[str] | None, gate: _Gate
+    path: str, wanted: frozenset[str] | None, gate: _Gate, fh: IO[bytes]
 ) -> list[tuple[str, list[Any], bool, Cells]]:
     """(name, rows, hidden, formulas) of each wanted sheet, in file order; calamine errors
     become reasons."""
     try:
         gate.open()
-        if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES:
-            with open(path, "rb") as stream:
-                return _calamine_sheets(
-                    python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
-                )
+        if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES or not _utf8(path):
+            # calamine dispatches on the extension, and takes a name only as UTF-8 (a name
+            # unzipped from a Windows zip is not): read the bytes of the handle already open
+            # (pread: the zip reader's position is untouched)
+            size = os.fstat(fh.fileno()).st_size
+            stream = io.BytesIO(os.pread(fh.fileno(), size, 0))
+            return _calamine_sheets(
+                python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
+            )
         return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(path), wanted, gate)
     except UnreadableWorkbook:
         raise
