@@ -13,12 +13,18 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from conftest import run_cli, standard_sheets, write_xlsx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from xlhfjz.batch import merge_folder
+from xlhfjz.checks.validate import personal_data_in
+from xlhfjz.model.schema import BY_ID
+from xlhfjz.office.summary import REDACTED, ledger_table
 from xlhfjz.sample import generate_community
 from xlhfjz.xlsx.files import validate_file
 
@@ -302,3 +308,177 @@ def test_validate_into_a_closed_pipe_says_nothing(street: dict[str, Path]) -> No
     err = proc.stderr.read().decode()
     proc.wait()
     assert err == ""
+
+
+# ── 7, 8. summaries every reader accepts ────────────────────────────────────────────────────
+
+
+def _write_with_openpyxl(path: Path, sheets: dict) -> Path:  # type: ignore[type-arg]
+    """openpyxl writes U+FFFE/U+FFFF raw into the XML (XlsxWriter would escape them)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def _sheet_parts(path: Path) -> dict[str, bytes]:
+    """Sheet name → its worksheet XML, through workbook.xml and its relationships."""
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    with zipfile.ZipFile(path) as z:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", ns)}
+        return {
+            s.get("name"): z.read("xl/" + targets[s.get(f"{{{ns['r']}}}id")].removeprefix("/xl/"))
+            for s in book.findall("m:sheets/m:sheet", ns)
+        }
+
+
+def _check_references(xml: bytes) -> int:
+    """Every row and cell has its reference, rows count up from 1, cells within their row
+    left to right; returns the number of rows."""
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rows = ElementTree.fromstring(xml).find(f"{ns}sheetData")
+    assert rows is not None
+    n = 0
+    for n, row in enumerate(rows, start=1):
+        assert row.get("r") == str(n)
+        cols = []
+        for cell in row:
+            ref = cell.get("r")
+            assert ref is not None and ref.endswith(str(n)), ref
+            letters = ref[: -len(str(n))]
+            cols.append((len(letters), letters))
+        assert cols == sorted(cols) and len(set(cols)) == len(cols)
+    return n
+
+
+def test_summary_is_well_formed_with_every_reference(street: dict[str, Path]) -> None:
+    sample = generate_community(5)
+    sample.set("宣传活动", 0, "theme", "主题\ufffe含非字符\uffff")
+    ledger = _write_with_openpyxl(street["folder"] / "非字符.xlsx", standard_sheets(sample))
+    assert "\ufffe" in validate_file(ledger).tables["publicity"].records[0].values["theme"]
+    out = street["root"] / "汇总.xlsx"
+    proc = run_cli("merge", str(street["folder"]), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    parts = _sheet_parts(out)
+    with zipfile.ZipFile(out) as z:
+        for name in z.namelist():
+            if name.endswith(".xml"):
+                ElementTree.fromstring(z.read(name))  # every part is well-formed XML
+    assert "主题_xFFFE_含非字符_xFFFF_".encode() in parts["宣传活动"]
+    counts = {name: _check_references(parts[name]) for name in ("宣传活动", "志愿者", "巡查")}
+    rows = load_workbook(out, read_only=True)["宣传活动"].iter_rows(values_only=True)
+    assert sum(1 for _ in rows) == counts["宣传活动"] > 1
+
+
+# ── 9. never past Excel's last row ──────────────────────────────────────────────────────────
+
+
+def test_a_merged_sheet_over_excels_rows_continues_in_a_second_sheet(tmp_path: Path) -> None:
+    from xlhfjz.xlsx.sheetdata import render_template
+    from xlhfjz.xlsx.summary import write_summary
+
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    for k in (3, 7):  # two communities with different codes
+        sample = generate_community(k)
+        sample.basic["community_code"] = f"37030300900{k}"
+        write_xlsx(folder / f"社区{k}.xlsx", standard_sheets(sample))
+    result = merge_folder(folder, workers=1)
+    first, second = (c.report.tables["publicity"] for c in result.communities)
+    # the first community's 宣传活动 leaves room for 4 rows of the second's 5 under Excel's last
+    # row (1,048,576: the header and 1,048,575 rows)
+    small = 5
+    big = [["社区甲", k, "主题"] for k in range(1_048_575 - small + 1)]
+    first.rendered = render_template(big)
+    second.rendered = render_template([["社区乙", k, "主题"] for k in range(small)])
+    out = write_summary(tmp_path / "汇总.xlsx", result)
+    parts = _sheet_parts(out)
+    names = list(parts)
+    assert names[names.index("宣传活动") + 1] == "宣传活动(2)"
+    head = parts["宣传活动"][:2000].decode()
+    assert '<dimension ref="A1:' in head and "1048576" not in head.split("<dimension")[1][:40]
+    tail = parts["宣传活动"][-600:].decode()
+    assert f'<row r="{len(big) + 1}"' in tail  # the big one ends the first sheet …
+    assert _check_references(parts["宣传活动(2)"]) == 1 + small  # … the other continues
+
+
+# ── 10. sheet names get the tolerance of header labels ─────────────────────────────────────
+
+
+def test_a_sheet_name_with_a_trailing_or_full_width_space_is_found(tmp_path: Path) -> None:
+    sample = generate_community(3)
+    sheets = standard_sheets(sample)
+    renamed = {"志愿者": "志愿者 ", "宣传活动": "宣传活动\u3000"}
+    sheets = {renamed.get(name, name): rows for name, rows in sheets.items()}
+    path = write_xlsx(tmp_path / "改名.xlsx", sheets)
+    report = validate_file(path)
+    assert not [i for i in report.issues if i.code == "missing-sheet"]
+    assert report.rows["志愿者"] == len(sample.data["志愿者"]) > 0
+    assert report.rows["宣传活动"] == len(sample.data["宣传活动"]) > 0
+    result = merge_folder(tmp_path, workers=1)
+    log = next(x for x in result.logs if x.file == "改名.xlsx")
+    assert log.rows["宣传活动"] == len(sample.data["宣传活动"])
+
+
+# ── 11. phone spellings in free text ────────────────────────────────────────────────────────
+
+_SEPARATORS = [" ", "\u00a0", "\n", "-", "\u2013", "\u2014", ".", "\u3000", "－", " - "]
+_PREFIXES = ["", "+86 ", "+86", "86", "+86-", "0086 ", "(+86) "]
+
+
+@st.composite
+def spelled_mobile(draw: st.DrawFn) -> str:
+    digits = (
+        "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9, max_size=9))
+    )
+    a, b, c = digits[:3], digits[3:7], digits[7:]
+    style = draw(st.sampled_from(["groups", "brackets", "plain"]))
+    if style == "groups":
+        sep = draw(st.sampled_from(_SEPARATORS))
+        number = f"{a}{sep}{b}{sep}{c}"
+    elif style == "brackets":
+        number = draw(st.sampled_from([f"({a}){b}-{c}", f"（{a}）{b}－{c}", f"({a}) {b} {c}"]))
+    else:
+        number = digits
+    return draw(st.sampled_from(_PREFIXES)) + number
+
+
+_WORDS = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=_WORDS, number=spelled_mobile(), after=_WORDS)
+def test_every_spelling_of_a_mobile_is_found(before: str, number: str, after: str) -> None:
+    assert personal_data_in(before + number + after) == "手机号码", number
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+86 138 1234 5678", "+8613812345678", "8613812345678", "138.1234.5678",
+     "138–1234–5678", "138\u00a01234\u00a05678", "138\n1234\n5678", "(138)1234-5678"],
+)  # fmt: skip
+def test_the_reported_spellings_are_redacted_in_the_summary(tmp_path: Path, text: str) -> None:
+    sample = generate_community(3)
+    sample.set("进度报送", 0, "progress", f"联系居民{text}咨询")
+    write_xlsx(tmp_path / "社区.xlsx", standard_sheets(sample))
+    report = validate_file(tmp_path / "社区.xlsx")
+    found = [i for i in report.issues if i.code == "personal-data-in-text" and i.row == 3]
+    assert [(i.sheet, i.column) for i in found] == [("进度报送", "主要进展")]
+    result = merge_folder(tmp_path, workers=1, keep_rows=True)
+    header, rows = ledger_table(BY_ID["progress_reports"], result.communities)
+    col = list(header).index("主要进展")
+    themes = [row[col] for row in rows]
+    assert text not in "".join(str(t) for t in themes)
+    assert themes[0] == REDACTED

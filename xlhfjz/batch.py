@@ -41,7 +41,8 @@ from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
 from xlhfjz.xlsx.guard import LIMITS
 from xlhfjz.xlsx.reader import open_regular
-from xlhfjz.xlsx.sheetdata import render_rows
+from xlhfjz.xlsx.sheetdata import Template, number_rows, render_template
+from xlhfjz.xlsx.summary import merged_parts
 
 EXTENSIONS = (".xlsx", ".xlsm")
 
@@ -140,7 +141,7 @@ def _prepare_tables(report: Report, code: str, name: str, rel: str, job: Job) ->
         if table is None or not table.records:
             continue
         rows = ledger_rows(table, code, name, rel)
-        table.rendered = render_rows(rows)
+        table.rendered = render_template(rows)
         if job.keep_rows:
             table.packed = pack_rows(rows)
     for table in report.tables.values():
@@ -174,8 +175,33 @@ def merge_folder(
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
     results = _run(files, Job(office, str(root), keep_rows, contacts), workers, progress)
+    result = resolve(results, logs, root, office, contacts)
+    _number_rows(result, workers)
+    return result
 
-    return resolve(results, logs, root, office, contacts)
+
+def _number_rows(result: MergeResult, workers: int | None) -> None:
+    """The second pass: now that the order of the communities is known, give every rendered
+    row its Excel row number (:func:`~xlhfjz.xlsx.sheetdata.number_rows`), in parallel."""
+    jobs = [
+        (table, first)
+        for _, parts in merged_parts(result)
+        for placed in parts
+        for table, first in placed
+        if isinstance(table.rendered, Template) and table.rendered.rows
+    ]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    templates = [table.rendered for table, _ in jobs]
+    firsts = [first for _, first in jobs]
+    if workers <= 1 or len(jobs) <= 8:
+        chunks = list(map(number_rows, templates, firsts))
+    else:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
+            chunks = list(pool.map(number_rows, templates, firsts, chunksize=16))
+    for (table, _), chunk in zip(jobs, chunks, strict=True):
+        table.rendered = chunk
 
 
 def _run(

@@ -119,9 +119,13 @@ __all__ = ["open_regular", "read_workbook"]
 
 
 def read_workbook(
-    path: str | os.PathLike[str], sheets: Iterable[str] | None = None, *, overlap: bool = True
+    path: str | os.PathLike[str],
+    sheets: Iterable[str] | Callable[[str], bool] | None = None,
+    *,
+    overlap: bool = True,
 ) -> RawWorkbook:
-    """Read every sheet (or only the named ones that exist) with python-calamine.
+    """Read every sheet (or only the named ones that exist, or those ``sheets(name)`` accepts)
+    with python-calamine.
 
     ``overlap``: check the parts in a helper thread while calamine parses (faster for one file);
     False checks each part just before it is parsed, in this thread — less CPU in all, for a
@@ -161,7 +165,7 @@ def read_workbook(
                 scans: dict[int, _Pending[SheetScan | None]] = {
                     index: pool.submit(scan_sheet, zf, name, info, budget)
                     for index, (name, info) in enumerate(layout.sheets)
-                    if wanted is None or name in wanted
+                    if wanted is None or wanted(name)
                 }
                 gate = _Gate(layout, checked, scans)
                 try:
@@ -238,12 +242,12 @@ def _result(future: _Pending[Any]) -> Any:
         raise UnreadableWorkbook(f"{R_CORRUPT}（详情：{detail}）") from None
 
 
-def _wanted(sheets: Iterable[str] | None) -> frozenset[str] | None:
-    if sheets is None:
-        return None
+def _wanted(sheets: Iterable[str] | Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    if sheets is None or callable(sheets):
+        return sheets
     if isinstance(sheets, str):  # one name, not an iterable of characters
-        return frozenset((sheets,))
-    return frozenset(sheets)
+        return frozenset((sheets,)).__contains__
+    return frozenset(sheets).__contains__
 
 
 # --- workbook structure ------------------------------------------------------------------------
@@ -407,7 +411,7 @@ class _Gate:
 
 
 def _read_values(
-    path: str, wanted: frozenset[str] | None, gate: _Gate, fh: IO[bytes]
+    path: str, wanted: Callable[[str], bool] | None, gate: _Gate, fh: IO[bytes]
 ) -> list[tuple[str, list[Any], bool, Cells]]:
     """(name, rows, hidden, formulas) of each wanted sheet, in file order; calamine errors
     become reasons."""
@@ -436,12 +440,12 @@ def _read_values(
 
 
 def _calamine_sheets(
-    wb: python_calamine.CalamineWorkbook, wanted: frozenset[str] | None, gate: _Gate
+    wb: python_calamine.CalamineWorkbook, wanted: Callable[[str], bool] | None, gate: _Gate
 ) -> list[tuple[str, list[Any], bool, Cells]]:
     with wb:
         out = []
         for index, meta in enumerate(wb.sheets_metadata):
-            if wanted is not None and meta.name not in wanted:
+            if wanted is not None and not wanted(meta.name):
                 continue
             scan = gate.sheet(index, meta.name)  # never parse a sheet before its check
             rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)

@@ -25,11 +25,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz import __version__
 from xlhfjz.checks.validate import Table
-from xlhfjz.model.schema import BY_ID
+from xlhfjz.model.schema import BY_ID, Sheet
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     OUTCOME_ZH,
-    Community,
     candidates,
     issue_table,
     lead_table,
@@ -43,7 +42,16 @@ from xlhfjz.office.summary import (
     shortfall_text,
     status_counts,
 )
-from xlhfjz.xlsx.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
+from xlhfjz.xlsx.sheetdata import (
+    DATE_STYLE,
+    BulkSheet,
+    Chunk,
+    Template,
+    number_rows,
+    place,
+    render_template,
+    splice,
+)
 
 DASHBOARD = "汇总看板"
 SCORES = "社区评分"
@@ -188,21 +196,19 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
         _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths={8: 70})
-        for sheet in merged_sheets():
+        for sheet, parts in merged_parts(result):
             header = ledger_header(sheet)
-            chunks = [
-                _chunk(c, c.report.tables[sheet.id])
-                for c in result.communities
-                if c.report and sheet.id in c.report.tables
-            ]
-            count = sum(chunk.rows for chunk in chunks)
-            ws = _table_sheet(wb, sheet.name, header, (), fmt, last_row=count)
-            for c, f in enumerate(sheet.fields):
-                if f.type == "date":
-                    ws.set_column(c, c, 12, date_format)
-            # XlsxWriter names the parts after the order the sheets were added in
-            part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
-            bulk[part] = BulkSheet(chunks, len(header))
+            for k, placed in enumerate(parts):
+                chunks = [_numbered(table, first) for table, first in placed]
+                count = sum(chunk.rows for chunk in chunks)
+                name = sheet.name if k == 0 else f"{sheet.name}({k + 1})"
+                ws = _table_sheet(wb, name, header, (), fmt, last_row=count)
+                for c, f in enumerate(sheet.fields):
+                    if f.type == "date":
+                        ws.set_column(c, c, 12, date_format)
+                # XlsxWriter names the parts after the order the sheets were added in
+                part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
+                bulk[part] = BulkSheet(chunks, len(header))
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
@@ -211,10 +217,38 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     return target
 
 
-def _chunk(c: Community, table: Table) -> Chunk:
-    """A used file's rows of one merged sheet as rendered by its merge worker (or now)."""
-    if table.rendered is None:
-        table.rendered = render_rows(ledger_rows(table, c.code, c.name, c.file))
+def merged_parts(result: MergeResult) -> list[tuple[Sheet, list[list[tuple[Table, int]]]]]:
+    """Each merged sheet with its parts: the used files' tables in community order, each with
+    the Excel row its rows start at; a part is full before Excel's 1,048,576 rows would be
+    passed, and the rest continues in the next (``宣传活动(2)`` …). Tables a merge worker did not
+    render are rendered here (as :class:`~xlhfjz.xlsx.sheetdata.Template`)."""
+    out = []
+    for sheet in merged_sheets():
+        tables = []
+        for c in result.communities:
+            if c.report and sheet.id in c.report.tables:
+                table = c.report.tables[sheet.id]
+                if table.rendered is None:
+                    table.rendered = render_template(ledger_rows(table, c.code, c.name, c.file))
+                tables.append(table)
+        parts: list[list[tuple[Table, int]]] = [[]]
+        for table, (k, first) in zip(tables, place([t.rendered.rows for t in tables]), strict=True):
+            while len(parts) <= k:
+                parts.append([])
+            parts[k].append((table, first))
+        out.append((sheet, parts))
+    return out
+
+
+def _numbered(table: Table, first_row: int) -> Chunk:
+    """A table's rows numbered from ``first_row`` (the merge numbered them already, in parallel,
+    where it could)."""
+    rendered = table.rendered
+    if isinstance(rendered, Chunk) and (rendered.first_row == first_row or not rendered.rows):
+        return rendered
+    if not isinstance(rendered, Template):
+        raise RuntimeError(f"rows numbered from {rendered.first_row}, not {first_row}")
+    table.rendered = number_rows(rendered, first_row)
     return table.rendered
 
 
