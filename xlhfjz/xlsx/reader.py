@@ -74,11 +74,13 @@ from xlhfjz.xlsx.guard import (
     XML_HEAD,
     check_prolog,
     check_shared_strings,
+    check_styles,
     read_head,
     read_member,
 )
 from xlhfjz.xlsx.reasons import (
     R_CORRUPT,
+    R_DUPLICATE_PART,
     R_ENCRYPTED,
     R_NO_WORKBOOK,
     R_NOT_REGULAR,
@@ -272,7 +274,7 @@ def _local(tag: str) -> str:
 
 def _member(members: dict[str, zipfile.ZipInfo], name: str) -> zipfile.ZipInfo | None:
     """The zip entry called ``name`` (the case-insensitive map holds lowercased names)."""
-    return members.get(name.lower())
+    return members.get(name.replace("\\", "/").lower())
 
 
 def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> ElementTree.Element:
@@ -300,7 +302,14 @@ def _sheet_part(members: dict[str, zipfile.ZipInfo], target: str) -> zipfile.Zip
 
 def _layout(zf: zipfile.ZipFile) -> _Layout:
     """``date1904`` and the XML part of each sheet, from workbook.xml + rels."""
-    members = {info.filename.lower(): info for info in zf.infolist()}
+    # calamine finds a part whatever its case and with "\\" for "/" (as Windows zip tools write
+    # names): so do the checks, and two entries that are then one name are refused
+    members = {}
+    for info in zf.infolist():
+        key = info.filename.replace("\\", "/").lower()
+        if key in members:
+            raise UnreadableWorkbook(R_DUPLICATE_PART.format(part=info.filename))
+        members[key] = info
     book = _member(members, "xl/workbook.xml")
     if book is None:
         for part, reason in ZIP_KIND_REASONS:
@@ -341,6 +350,7 @@ def _check_parts(zf: zipfile.ZipFile, layout: _Layout) -> None:
     styles = _member(layout.members, STYLES)
     if styles is not None:
         check_prolog(read_head(zf, styles, XML_HEAD), styles.filename)
+        check_styles(zf, styles)
     shared = _member(layout.members, SHARED_STRINGS)
     if shared is not None:
         check_shared_strings(zf, shared)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import struct
 import zipfile
@@ -148,13 +149,18 @@ def _cell(v: Any) -> str:
 
 
 class _Cells(dict[Any, str]):
-    """Cell elements (after the reference) by value, each rendered once: values repeat a lot
-    (provenance, choices, blanks). Equal numbers share an element (1 and 1.0 are the same cell
-    value), but 0 and 1 are never kept: a boolean equals one of them (True == 1) and is rendered
-    differently."""
+    """One column's cell elements (``<c r="B\x00"…</c>``, "" for an empty value) by value, each
+    rendered once: values repeat a lot (provenance, choices, blanks). Equal numbers share an
+    element (1 and 1.0 are the same cell value), but 0 and 1 are never kept: a boolean equals
+    one of them (True == 1) and is rendered differently."""
+
+    def __init__(self, letters: str) -> None:
+        super().__init__()
+        self.ref = f'<c r="{letters}\x00"'
 
     def __missing__(self, v: Any) -> str:
-        xml = _text_cell(v) if v.__class__ is str and v else _cell(v)
+        tail = _text_cell(v) if v.__class__ is str and v else _cell(v)
+        xml = self.ref + tail if tail else ""
         if v.__class__ is str or not (v == 0 or v == 1):
             if len(self) >= 100_000:
                 self.clear()
@@ -164,17 +170,12 @@ class _Cells(dict[Any, str]):
 
 def render_template(rows: Iterable[Sequence[Any]]) -> Template:
     """``rows`` as a :class:`Template`: ``<row>`` elements whose number is still open."""
-    cell = _Cells().__getitem__
     rows = rows if isinstance(rows, list) else list(rows)
     if not rows:
         return Template(b"", 0)
-    refs = [f'<c r="{letters}\x00"' for letters in column_letters(max(map(len, rows)))]
-    parts = [
-        '<row r="\x00">'
-        + "".join([refs[i] + tail for i, v in enumerate(row) if (tail := cell(v))])
-        + "</row>"
-        for row in rows
-    ]
+    cells = [_Cells(letters).__getitem__ for letters in column_letters(max(map(len, rows)))]
+    call = operator.call
+    parts = ['<row r="\x00">' + "".join(map(call, cells, row)) + "</row>" for row in rows]
     xml = "\x01".join(parts).encode()
     return Template(_deflate(xml, final=True), len(parts))
 
