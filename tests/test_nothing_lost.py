@@ -482,3 +482,32 @@ def test_the_reported_spellings_are_redacted_in_the_summary(tmp_path: Path, text
     themes = [row[col] for row in rows]
     assert text not in "".join(str(t) for t in themes)
     assert themes[0] == REDACTED
+
+
+# ── 13. an empty folder, an --office that is not the office workbook ───────────────────────
+
+
+def test_an_empty_folder_does_not_reach_the_target(tmp_path: Path) -> None:
+    (tmp_path / "空").mkdir()
+    proc = run_cli("merge", str(tmp_path / "空"), "-o", str(tmp_path / "汇总.xlsx"))
+    assert proc.returncode == 0, proc.stderr
+    assert "已达到目标" not in proc.stdout
+    assert "没有可统计的社区" in proc.stdout
+    assert "中没有 .xlsx/.xlsm 台账文件" in proc.stderr
+    dashboard = load_workbook(tmp_path / "汇总.xlsx")["汇总看板"]
+    texts = [str(c.value) for row in dashboard.iter_rows() for c in row if c.value]
+    assert not any("已达到目标" in t for t in texts)
+
+
+def test_office_that_is_a_ledger_or_a_summary_is_refused(street: dict[str, Path]) -> None:
+    ledger = next(street["folder"].glob("*.xlsx"))
+    out = street["root"] / "汇总.xlsx"
+    proc = run_cli("merge", str(street["folder"]), "--office", str(ledger), "-o", str(out))
+    _one_line_refusal(proc, "这是社区台账，不是街道汇总工作簿")
+    assert not out.exists()
+    assert run_cli("merge", str(street["folder"]), "-o", str(out)).returncode == 0
+    other = street["root"] / "汇总2.xlsx"
+    proc = run_cli("merge", str(street["folder"]), "--office", str(out), "-o", str(other))
+    _one_line_refusal(proc, "这是合并生成的汇总文件")
+    proc = run_cli("score", str(ledger), "--office", str(ledger))
+    _one_line_refusal(proc, "这是社区台账")

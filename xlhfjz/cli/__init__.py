@@ -291,15 +291,19 @@ def format_report(report: Any) -> str:
 
 def _load_office(path: str | None) -> Any:
     from xlhfjz.model.rawbook import UnreadableWorkbook
-    from xlhfjz.office.inputs import OfficeData, read_office
+    from xlhfjz.office.inputs import OfficeData, not_an_office_workbook, read_office
     from xlhfjz.xlsx.reader import read_workbook
 
     if path is None:
         return OfficeData()
     try:
-        office = read_office(read_workbook(path))
+        book = read_workbook(path)
     except UnreadableWorkbook as exc:
         raise UsageError(f"街道汇总工作簿“{path}”无法读取：{exc.reason}") from None
+    wrong = not_an_office_workbook(book)
+    if wrong:
+        raise UsageError(f"--office 给出的“{path}”{wrong}；请用 xlhfjz office 生成的街道汇总工作簿")
+    office = read_office(book)
     errors = [i for i in office.issues if i.severity == "error"]
     for i in errors[:20]:
         where = f"{i.sheet} 第{i.row}行 {i.column or ''}".strip()
@@ -400,6 +404,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
         outputs.append((xlsx_output(args.contacts, "联络员通讯录"), "联络员通讯录"))
     check_merge_outputs(folder, args.office, outputs, recursive=args.recursive, force=args.force)
     office = _load_office(args.office)
+    if not any(
+        p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith(("~$", "."))
+        for p in (folder.rglob("*") if args.recursive else folder.iterdir())
+    ):
+        print(f"注意：文件夹“{folder}”中没有 .xlsx/.xlsm 台账文件", file=sys.stderr)
     result = merge_folder(
         folder,
         office,
