@@ -278,6 +278,23 @@ def test_stale_temp_files_of_a_killed_writer_are_removed_on_the_next_run(
     assert sorted(p.name for p in root.iterdir() if ".tmp" in p.name) == [live.name]
 
 
+def test_stale_temp_files_of_new_are_removed_too(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f".370303009001_华侨城社区.{dead}-0123abcd.tmp.xlsx"
+    stale.write_bytes(b"x")
+    args = ("new", "--name", "华侨城社区", "--code", "370303009001", "--xlsx", "-o", str(tmp_path))
+    assert run_cli(*args).returncode == 0
+    assert not stale.exists()
+
+
+def test_a_name_that_is_not_utf8_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    name = os.fsdecode("社区".encode("gbk"))
+    proc = run_cli("new", "--name", name, "--code", "370303009001", "-o", str(tmp_path))
+    _one_line_refusal(proc, "社区名称")
+    assert list(tmp_path.iterdir()) == []
+
+
 # ── 14. the same file twice; a closed pipe ──────────────────────────────────────────────────
 
 

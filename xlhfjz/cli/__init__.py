@@ -192,7 +192,7 @@ def _describe(exc: Exception) -> str:
 
 # ── new ─────────────────────────────────────────────────────────────────────────────────────
 
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\ud800-\udfff]')  # surrogates: not UTF-8
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -204,6 +204,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name or _UNSAFE_NAME.search(name):
         raise UsageError(f'社区名称不能为空，也不能含 \\ / : * ? " < > | 等字符，现为“{args.name}”')
+    if re.search(r"[\ud800-\udfff]", args.street):
+        raise UsageError("所属街道含有无法识别的字符（不是 UTF-8 编码），请重新输入")
     if args.start and args.end and args.end <= args.start:
         raise UsageError("创建截止日期应晚于创建开始日期")
     info = CommunityInfo(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import secrets
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xlhfjz.model.schema import BASIC_INFO, GUIDE_SHEET, TEMPLATE_VERSION, Field, schema_hash
+from xlhfjz.xlsx.tempfiles import remove_stale_temps, temp_token
 from xlhfjz.xlsx.vml import print_buttons
 
 #: XlsxWriter options: a text is always a text (``=1+1``, ``http://…``, ``007`` stay as typed).
@@ -106,7 +106,8 @@ def atomic_workbook(path: str | os.PathLike[str]) -> Iterator[xlsxwriter.Workboo
     :func:`os.replace`; on any error the temporary file is removed and ``path`` is untouched.
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
+    remove_stale_temps(target)
+    tmp = target.with_name(f".{target.stem}.{temp_token()}.tmp{target.suffix}")
     workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
     workbook.set_properties(
         {

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import secrets
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +49,7 @@ from xlhfjz.xlsx.sheetdata import (
     render_template,
     splice,
 )
+from xlhfjz.xlsx.tempfiles import remove_stale_temps, temp_token
 
 DASHBOARD = "汇总看板"
 SCORES = "社区评分"
@@ -89,7 +87,7 @@ def _atomic(
     if not path.parent.is_dir():
         raise SummaryWriteError(f"输出文件夹“{path.parent}”不存在，请先创建或换一个位置")
     remove_stale_temps(path)
-    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    token = temp_token()
     tmp = path.with_name(f".{path.stem}.{token}.tmp.xlsx")
     spliced = path.with_name(f".{path.stem}.{token}.tmp2.xlsx")
     wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
@@ -118,50 +116,6 @@ def _atomic(
     finally:
         tmp.unlink(missing_ok=True)
         spliced.unlink(missing_ok=True)
-
-
-_TEMP = re.compile(r"\.(?:(\d+)-[0-9a-f]{8}|[0-9a-f]{12})\.tmp2?\.xlsx")
-_OLD_TEMP_SECONDS = 24 * 3600
-
-
-def remove_stale_temps(path: Path) -> list[Path]:
-    """Remove the temporary files of ``path`` left by a writer that was killed: our own naming
-    only (``.<stem>.<pid>-<token>.tmp.xlsx``), and only when that process is gone (names without
-    a process id, from earlier versions, when over a day old). Returns what was removed."""
-    removed = []
-    prefix = f".{path.stem}"
-    try:
-        entries = list(path.parent.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        name = entry.name
-        if not name.startswith(prefix):
-            continue
-        m = _TEMP.fullmatch(name[len(prefix) :])
-        if m is None:
-            continue
-        try:
-            if m.group(1) is not None:
-                if _alive(int(m.group(1))):
-                    continue
-            elif time.time() - entry.stat().st_mtime < _OLD_TEMP_SECONDS:
-                continue
-            entry.unlink()
-            removed.append(entry)
-        except OSError:
-            continue
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True
-    return True
 
 
 class _Formats:
