@@ -50,7 +50,13 @@ def test_limits_are_stated() -> None:
         "max_ratio": 200,
         "max_entry_bytes": 512 * 2**20,
     }
-    assert CONTENT_LIMITS == {"max_rows": 100_000, "max_cells": 5_000_000, "max_cell_chars": 32_767}
+    assert CONTENT_LIMITS == {
+        "max_rows": 100_000,
+        "max_cells": 5_000_000,
+        "max_cell_chars": 32_767,
+        "max_shared_strings": 1_000_000,
+        "max_styles": 100_000,
+    }
 
 
 # ── expected outcomes ──────────────────────────────────────────────────────────────────────
@@ -93,6 +99,9 @@ REFUSED: dict[str, Refused] = {
     "rows_1000000_no_dimension.xlsx": Refused(("志愿者", "100,000 行", "max_rows")),
     "cell_10MB_shared.xlsx": Refused(("32,767 个字符", "max_cell_chars", "时停止")),
     "cell_10MB_inline.xlsx": Refused(("宣传活动", "C3", "3,492,984 个字符", "max_cell_chars")),
+    "cell_10MB_shared_backslash.xlsx": Refused(("32,767 个字符", "max_cell_chars", "时停止")),
+    "shared_strings_1000001.xlsx": Refused(("1,000,000", "max_shared_strings")),
+    "styles_100001.xlsx": Refused(("100,000", "max_styles")),
     "zip_bomb.xlsx": Refused(("疑似压缩炸弹", "3 GB", "max_ratio")),
     "zip_bomb_lying_sizes.xlsx": Refused(("文件已损坏或不完整",)),
     "billion_laughs_sheet.xlsx": Refused(("XML 实体声明", "xl/worksheets/sheet1.xml")),

@@ -815,8 +815,8 @@ def test_wrong_template_file_is_logged_with_a_reason(tmp_path: Path) -> None:
 
 
 def test_a_summary_left_in_the_folder_is_skipped_not_merged(street: Street, tmp_path: Path) -> None:
-    # the summary's data rows carry no row/cell references (sheetdata.py): our reader reads
-    # them as calamine does, and the merge recognises the file as a summary
+    # our reader reads the summary's data rows as calamine does, and the merge recognises the
+    # file as a summary
     book = read_workbook(street.summary)
     calamine = CalamineWorkbook.from_path(str(street.summary))
     for name in calamine.sheet_names:

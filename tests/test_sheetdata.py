@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
+import pytest
 import python_calamine
 import xlsxwriter
 from openpyxl import load_workbook
@@ -17,6 +19,7 @@ from xlhfjz.xlsx.sheetdata import (
     BulkSheet,
     column_letters,
     escape,
+    place,
     render_rows,
     splice,
 )
@@ -38,7 +41,11 @@ def build(tmp_path: Path, rows: list[list], split: int = 1) -> Path:
     ws = wb.add_worksheet("宣传活动")
     ws.write_row(0, 0, ["甲", "乙", "丙", "丁", "戊"])
     wb.close()
-    chunks = [render_rows(rows[:split]), render_rows(()), render_rows(rows[split:])]
+    chunks = [
+        render_rows(rows[:split], 2),
+        render_rows((), 2 + split),
+        render_rows(rows[split:], 2 + split),
+    ]
     counts = splice(src, dst, {"xl/worksheets/sheet2.xml": BulkSheet(chunks, 5)})
     assert counts == {"xl/worksheets/sheet2.xml": len(rows)}
     return dst
@@ -90,12 +97,15 @@ def test_the_zip_is_sound_and_keeps_every_part(tmp_path: Path) -> None:
                 assert z.read(name) == src.read(name)
 
 
-def test_rows_and_cells_carry_no_reference_and_gaps_stay_gaps(tmp_path: Path) -> None:
+def test_every_row_and_cell_carries_its_reference_and_gaps_stay_gaps(tmp_path: Path) -> None:
     path = build(tmp_path, [["a", None, "c"], [None, "", 3]], split=1)
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml").decode()
-    data = xml[xml.index('<row r="1"') :]
-    assert data.count("<row>") == 2  # the header row keeps r="1"; ours follow it
-    assert "<c/>" in data
+    data = xml[xml.index("</row>") + len("</row>") : xml.index("</sheetData>")]
+    assert data == (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c>'
+        '<c r="C2" t="inlineStr"><is><t>c</t></is></c></row>'
+        '<row r="3"><c r="C3"><v>3</v></c></row>'
+    )
     rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("宣传活动")
     assert rows.to_python()[1:] == [["a", "", "c", "", ""], ["", "", 3, "", ""]]
     ws = load_workbook(path)["宣传活动"]
@@ -122,3 +132,33 @@ def test_any_member_name_is_copied_faithfully(tmp_path: Path) -> None:
         assert z.testzip() is None
         assert z.namelist() == ["a.xml", "docs/说明.txt"]
         assert z.read("docs/说明.txt").decode() == "汇总"
+
+
+def test_characters_xml_forbids_are_escaped_as_excel_does(tmp_path: Path) -> None:
+    path = build(tmp_path, [["非字符\ufffe和\uffff", "孤立代理\udcc4"]], split=1)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml")
+    ElementTree.fromstring(xml)  # well-formed: U+FFFE/U+FFFF never appear raw
+    assert "非字符_xFFFE_和_xFFFF_".encode() in xml
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("宣传活动")
+    # calamine leaves the escapes of non-characters as they are (it decodes those of controls)
+    assert rows.to_python()[1][:2] == ["非字符_xFFFE_和_xFFFF_", "孤立代理\ufffd"]
+
+
+def test_chunks_are_placed_below_excels_last_row() -> None:
+    assert place([3, 5, 2], header_rows=1, max_rows=10) == [(0, 2), (0, 5), (1, 2)]
+    assert place([9, 0, 1], header_rows=1, max_rows=10) == [(0, 2), (0, 11), (1, 2)]
+    assert place([1_048_575, 1]) == [(0, 2), (1, 2)]
+    with pytest.raises(OverflowError):
+        place([10], header_rows=1, max_rows=10)
+
+
+def test_a_chunk_out_of_place_is_never_spliced(tmp_path: Path) -> None:
+    src = tmp_path / "src.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    wb.add_worksheet("宣传活动").write_row(0, 0, ["甲"])
+    wb.close()
+    chunks = [render_rows([["a"]], 2), render_rows([["b"]], 2)]
+    with pytest.raises(ValueError):
+        splice(src, tmp_path / "dst.xlsx", {"xl/worksheets/sheet1.xml": BulkSheet(chunks, 1)})
+    with pytest.raises(OverflowError):
+        render_rows([["a"], ["b"]], 1_048_576)

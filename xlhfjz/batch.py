@@ -11,18 +11,24 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.inputs import OfficeData
-from xlhfjz.office.resolve import MergeResult, examine, resolve
+from xlhfjz.office.resolve import MergeResult, display_name, examine, resolve
 from xlhfjz.office.summary import FileLog
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
-from xlhfjz.xlsx.summary import render_ledgers
+from xlhfjz.xlsx.guard import LIMITS
+from xlhfjz.xlsx.reader import open_regular
+from xlhfjz.xlsx.sheetdata import Template, number_rows
+from xlhfjz.xlsx.summary import merged_parts, render_ledgers
 
 EXTENSIONS = (".xlsx", ".xlsm")
 
@@ -37,9 +43,11 @@ def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[
     for p in entries:
         if p.is_dir():
             if not recursive and not p.name.startswith("."):
-                skipped.append(FileLog(p.name, None, None, "skipped", "文件夹（未进入子文件夹）"))
+                skipped.append(
+                    FileLog(display_name(p.name), None, None, "skipped", "文件夹（未进入子文件夹）")
+                )
             continue
-        rel = str(p.relative_to(folder))
+        rel = display_name(str(p.relative_to(folder)))
         if p.name.startswith("~$"):
             skipped.append(
                 FileLog(rel, _size(p), None, "skipped", "Excel 打开文件时产生的临时锁文件")
@@ -79,15 +87,7 @@ def process_file(path: str, job: Job) -> FileResult:
 
     The merged sheets' rows are rendered for the summary file here, in parallel (see
     :mod:`xlhfjz.xlsx.sheetdata`); the result carries only what the parent still reads."""
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-    except OSError:
-        pass  # the reader reports why it cannot be read
+    size, sha256 = fingerprint(path)
     report = validate_file(path, overlap=job.overlap)
     office = job.office
     card = None
@@ -96,7 +96,7 @@ def process_file(path: str, job: Job) -> FileResult:
             report, office.inspections_for(report.community_code), office.parameters
         )
     res = examine(
-        path, Path(job.root), size, digest.hexdigest(), report, card, office.roster_codes,
+        path, Path(job.root), size, sha256, report, card, office.roster_codes,
         job.contacts,
     )  # fmt: skip
     if res.refused is None:
@@ -104,6 +104,22 @@ def process_file(path: str, job: Job) -> FileResult:
             report, res.code or "", res.name, res.file, job.keep_rows
         )
     return res
+
+
+def fingerprint(path: str) -> tuple[int, str | None]:
+    """(size, SHA-256) of a file, hashing only what the reader would read: nothing of a FIFO, a
+    device or a file over ``max_file_bytes`` (type and size are checked on the handle first)."""
+    try:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > LIMITS["max_file_bytes"]:
+                return size, None
+            digest = hashlib.sha256()
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+            return size, digest.hexdigest()
+    except (OSError, UnreadableWorkbook):
+        return 0, None  # the reader reports why it cannot be read
 
 
 def merge_folder(
@@ -125,8 +141,33 @@ def merge_folder(
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
     results = _run(files, Job(office, str(root), keep_rows, contacts), workers, progress)
+    result = resolve(results, logs, root, office, contacts)
+    _number_rows(result, workers)
+    return result
 
-    return resolve(results, logs, root, office, contacts)
+
+def _number_rows(result: MergeResult, workers: int | None) -> None:
+    """The second pass: now that the order of the communities is known, give every rendered
+    row its Excel row number (:func:`~xlhfjz.xlsx.sheetdata.number_rows`), in parallel."""
+    jobs = [
+        (res, sheet.id, first)
+        for sheet, parts in merged_parts(result)
+        for placed in parts
+        for res, first in placed
+        if isinstance(res.chunks[sheet.id], Template) and res.chunks[sheet.id].rows
+    ]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    templates = [res.chunks[sheet_id] for res, sheet_id, _ in jobs]
+    firsts = [first for _, _, first in jobs]
+    if workers <= 1 or len(jobs) <= 8:
+        chunks = list(map(number_rows, templates, firsts))
+    else:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
+            chunks = list(pool.map(number_rows, templates, firsts, chunksize=16))
+    for (res, sheet_id, _), chunk in zip(jobs, chunks, strict=True):
+        res.chunks[sheet_id] = chunk
 
 
 def _run(
@@ -142,7 +183,9 @@ def _run(
                 progress(k, total, p.name)
         return results
     job = dataclasses.replace(job, overlap=False)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for k, res in enumerate(
             pool.map(process_file, map(str, files), [job] * total, chunksize=2), 1
         ):
@@ -150,3 +193,15 @@ def _run(
             if progress:
                 progress(k, total, Path(res.path).name)
     return results
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker's initializer: exit as soon as the merge's process is gone (``kill -9``, a crash),
+    instead of living on for ever; a daemon thread polls the parent's id."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xlhfjz-parent-watch", daemon=True).start()

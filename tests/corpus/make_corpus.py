@@ -664,6 +664,30 @@ def build(folder: Path) -> dict[str, Path]:
         folder / "cell_10MB_shared.xlsx",
         book_parts({"宣传活动": _sheet_xml(cells, "A1:A3")}, shared=shared),
     )
+    # the same, but the part named with a backslash as Windows zip tools write it: calamine
+    # still finds and reads it, so the checks must too
+    parts = book_parts({"宣传活动": _sheet_xml(cells, "A1:A3")}, shared=shared)
+    parts["xl\\sharedStrings.xml"] = parts.pop("xl/sharedStrings.xml")
+    out["cell_10MB_shared_backslash.xlsx"] = write_zip(
+        folder / "cell_10MB_shared_backslash.xlsx", parts
+    )
+    # 1,000,001 tiny shared strings (each different: the part compresses only ~6:1)
+    many = "".join(f"<si><t>{k:x}</t></si>" for k in range(1_000_001))
+    out["shared_strings_1000001.xlsx"] = write_zip(
+        folder / "shared_strings_1000001.xlsx",
+        book_parts(
+            {"宣传活动": _sheet_xml(cells, "A1:A3")},
+            shared=f'{XML_DECL}<sst xmlns="{MAIN_NS}"><si><t>活动主题</t></si>{many}</sst>'.encode(),
+        ),
+    )
+    # 100,001 cell formats
+    xfs = "".join(f'<xf numFmtId="{k % 164}" fontId="0" xfId="{k}"/>' for k in range(100_001))
+    parts = book_parts({"宣传活动": _sheet_xml(cells, "A1:A3")})
+    parts["xl/styles.xml"] = (
+        f'{XML_DECL}<styleSheet xmlns="{MAIN_NS}"><cellXfs count="100001">{xfs}</cellXfs>'
+        "</styleSheet>"
+    ).encode()
+    out["styles_100001.xlsx"] = write_zip(folder / "styles_100001.xlsx", parts)
     inline = f'<row r="3"><c r="C3" t="inlineStr"><is><t>{text}</t></is></c></row>'
     out["cell_10MB_inline.xlsx"] = write_zip(
         folder / "cell_10MB_inline.xlsx", book_parts({"宣传活动": _sheet_xml(inline, "C3")})

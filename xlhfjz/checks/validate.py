@@ -154,6 +154,13 @@ def find_header(rows: Sequence[Sequence[Any]], labels: Iterable[str]) -> int | N
 # ── privacy ─────────────────────────────────────────────────────────────────────────────────
 
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+#: Between the digits of a phone number as people write them: spaces (also no-break and
+#: full-width), line breaks, hyphens and dashes, dots, slashes, brackets — up to three at a time.
+_PHONE_SEPARATOR = r"[\s\-\u2010-\u2015\u2212\ufe63.·/()\[\]【】]{0,3}"
+#: A mobile number with any of those separators, and an optional country code (+86, 86, 0086).
+_SPELLED_MOBILE = re.compile(
+    rf"(?<![\d.])(?:(?:\+|00)?86{_PHONE_SEPARATOR})?1{_PHONE_SEPARATOR}[3-9](?:{_PHONE_SEPARATOR}\d){{9}}(?!\d)"
+)
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _NAME_LIKE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
@@ -168,8 +175,9 @@ def valid_id_number(text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def personal_data_in(text: str) -> str | None:
     """What personal data a free text holds ("手机号码" / "身份证号码"), if any."""
-    flat = half_width(text).replace(" ", "").replace("-", "")
-    if _MOBILE_IN_TEXT.search(flat):
+    half = half_width(text)
+    flat = half.replace(" ", "").replace("-", "")
+    if _MOBILE_IN_TEXT.search(flat) or _SPELLED_MOBILE.search(half):
         return "手机号码"
     if any(valid_id_number(m.group()) for m in _ID_IN_TEXT.finditer(flat)):
         return "身份证号码"

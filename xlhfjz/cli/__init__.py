@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
 import traceback
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from xlhfjz import __version__
+from xlhfjz.cli.outputs import OutputRefused, check_merge_outputs, check_new_file, xlsx_output
 
 EXIT_OK, EXIT_ISSUES, EXIT_FAIL = 0, 1, 2
 
@@ -104,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--server", metavar="URL", help="街道服务器地址：按钮调用服务器（本机无需 Python）"
     )
     new.add_argument("--token", metavar="TOKEN", help="本社区的令牌（与 --server 一起使用）")
+    new.add_argument("--force", action="store_true", help="覆盖已存在的同名文件")
 
     val = sub.add_parser("validate", help="校验台账文件")
     val.add_argument("files", nargs="+", metavar="FILE", help="一个或多个 .xlsx/.xlsm 文件")
@@ -121,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     off.add_argument(
         "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
     )
+    off.add_argument("--force", action="store_true", help="覆盖已存在的同名文件")
 
     mg = sub.add_parser("merge", help="合并文件夹中各社区台账，生成街道汇总")
     mg.add_argument("folder", metavar="DIR", help="存放各社区台账的文件夹")
@@ -135,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--feedback", metavar="DIR", help="为每个社区生成反馈工作簿（本社区的问题清单和评分）"
     )
     mg.add_argument("--recursive", action="store_true", help="也读取子文件夹")
+    mg.add_argument("--force", action="store_true", help="覆盖已存在的、不是本工具生成的输出文件")
     mg.add_argument("--json", action="store_true", help="输出 JSON")
 
     demo = sub.add_parser("demo", help="演示：生成一个街道的示例台账，合并并显示汇总看板")
@@ -182,17 +187,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             build_parser().print_help()
             return EXIT_FAIL
         return _COMMANDS[args.command](args)
-    except UsageError as exc:
+    except (UsageError, OutputRefused) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
+        return EXIT_FAIL
+    except BrokenPipeError:  # `xlhfjz validate … | head`: the reader has gone, nothing to say
+        _silence_stdout()
         return EXIT_FAIL
     except Exception as exc:  # the last line of defence: one Chinese line, never a traceback
         if debug:
             traceback.print_exc()
         print(f"出错了：{_describe(exc)}（加 --debug 查看详细信息）", file=sys.stderr)
         return EXIT_FAIL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the final flush of a closed pipe stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _describe(exc: Exception) -> str:
@@ -207,7 +224,7 @@ def _describe(exc: Exception) -> str:
 
 # ── new ─────────────────────────────────────────────────────────────────────────────────────
 
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\ud800-\udfff]')  # surrogates: not UTF-8
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -219,6 +236,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name or _UNSAFE_NAME.search(name):
         raise UsageError(f'社区名称不能为空，也不能含 \\ / : * ? " < > | 等字符，现为“{args.name}”')
+    if re.search(r"[\ud800-\udfff]", args.street):
+        raise UsageError("所属街道含有无法识别的字符（不是 UTF-8 编码），请重新输入")
     if args.start and args.end and args.end <= args.start:
         raise UsageError("创建截止日期应晚于创建开始日期")
     info = CommunityInfo(
@@ -226,10 +245,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         households=args.households, grids=args.grids,
     )  # fmt: skip
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if args.xlsx else ".xlsm"
-    remote = _remote_arg(args)
-    print(write_community_workbook(out / f"{code}_{name}{suffix}", info, remote=remote))
+    target = out / f"{code}_{name}{suffix}"
+    check_new_file(target, args.force)
+    out.mkdir(parents=True, exist_ok=True)
+    print(write_community_workbook(target, info, remote=_remote_arg(args)))
     return EXIT_OK
 
 
@@ -286,15 +306,19 @@ def _exit_code(reports: Sequence[Any]) -> int:
 
 def _load_office(path: str | None) -> Any:
     from xlhfjz.model.rawbook import UnreadableWorkbook
-    from xlhfjz.office.inputs import OfficeData, read_office
+    from xlhfjz.office.inputs import OfficeData, not_an_office_workbook, read_office
     from xlhfjz.xlsx.reader import read_workbook
 
     if path is None:
         return OfficeData()
     try:
-        office = read_office(read_workbook(path))
+        book = read_workbook(path)
     except UnreadableWorkbook as exc:
         raise UsageError(f"街道汇总工作簿“{path}”无法读取：{exc.reason}") from None
+    wrong = not_an_office_workbook(book)
+    if wrong:
+        raise UsageError(f"--office 给出的“{path}”{wrong}；请用 xlhfjz office 生成的街道汇总工作簿")
+    office = read_office(book)
     errors = [i for i in office.issues if i.severity == "error"]
     for i in errors[:20]:
         where = f"{i.sheet} 第{i.row}行 {i.column or ''}".strip()
@@ -341,8 +365,10 @@ def cmd_office(args: argparse.Namespace) -> int:
     from xlhfjz.xlsx.office_book import write_office_workbook
 
     out = Path(args.output)
+    target = out / ("街道汇总.xlsx" if args.xlsx else "街道汇总.xlsm")
+    check_new_file(target, args.force)
     out.mkdir(parents=True, exist_ok=True)
-    print(write_office_workbook(out / ("街道汇总.xlsx" if args.xlsx else "街道汇总.xlsm")))
+    print(write_office_workbook(target))
     return EXIT_OK
 
 
@@ -369,7 +395,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise UsageError(f"找不到文件夹“{args.folder}”")
+    outputs = [(xlsx_output(args.output, "汇总文件"), "汇总文件")]
+    if args.contacts:
+        outputs.append((xlsx_output(args.contacts, "联络员通讯录"), "联络员通讯录"))
+    check_merge_outputs(folder, args.office, outputs, recursive=args.recursive, force=args.force)
     office = _load_office(args.office)
+    if not any(
+        p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith(("~$", "."))
+        for p in (folder.rglob("*") if args.recursive else folder.iterdir())
+    ):
+        print(f"注意：文件夹“{folder}”中没有 .xlsx/.xlsm 台账文件", file=sys.stderr)
     result = merge_folder(
         folder,
         office,

@@ -24,7 +24,8 @@ class FileResult:
     file: str
     """The name relative to the merged folder (合并日志, 来源文件)."""
     size: int
-    sha256: str
+    sha256: str | None
+    """None for a file that is not read (not a regular file, over the size limit)."""
     report: Report
     """Validation's report without its tables: issues, 基本信息, context, sheet names. The
     validated report itself is not changed; what the merge reads of its tables is below."""

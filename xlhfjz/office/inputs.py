@@ -55,6 +55,22 @@ class OfficeData:
         return {x["community_code"]: x.get("community_name") or "" for x in self.roster}
 
 
+def not_an_office_workbook(book: RawWorkbook) -> str | None:
+    """Why ``book`` cannot be the office workbook (a summary, a community ledger, something
+    else), in Chinese; None when it holds at least one of the office's sheets."""
+    names = set(book.names or book.sheets)
+    if "汇总看板" in names:
+        return (
+            "这是合并生成的汇总文件，不是街道汇总工作簿（应含设置、社区名单、督导检查、评分参数）"
+        )
+    office = {OFFICE_SETTINGS.name, ROSTER.name, INSPECTIONS.name, PARAMETERS_SHEET}
+    if names & office:
+        return None
+    if "基本信息" in names:
+        return "这是社区台账，不是街道汇总工作簿（应含设置、社区名单、督导检查、评分参数）"
+    return "没有设置、社区名单、督导检查、评分参数中的任何一张表，不是街道汇总工作簿"
+
+
 def read_office(book: RawWorkbook) -> OfficeData:
     """Typed office inputs and their issues (a missing sheet just means defaults)."""
     out = Collector()

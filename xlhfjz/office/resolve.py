@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlhfjz.checks.validate import Report
-from xlhfjz.model.issues import Issue
+from xlhfjz.model.issues import E, Issue, W
 from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.summary import (
@@ -71,10 +71,24 @@ def not_a_ledger(report: Report) -> tuple[str, str] | None:
 
 
 def relative_name(path: str, root: Path) -> str:
+    """The file's name under the folder, as it is shown (see :func:`display_name`)."""
     try:
-        return str(Path(path).relative_to(root))
+        return display_name(str(Path(path).relative_to(root)))
     except ValueError:
-        return Path(path).name
+        return display_name(Path(path).name)
+
+
+def display_name(name: str) -> str:
+    """A file name as shown and written: bytes that are not UTF-8 (a name unzipped from a Windows
+    zip arrives as GBK) become U+FFFD; the file itself is still opened by its real name."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "replace").decode("utf-8")
+
+
+def _same_content(a: FileResult, b: FileResult) -> bool:
+    return a.sha256 is not None and a.sha256 == b.sha256
 
 
 def code_from_name(name: str) -> str | None:
@@ -86,7 +100,7 @@ def examine(
     path: str,
     root: Path,
     size: int,
-    sha256: str,
+    sha256: str | None,
     report: Report,
     card: ScoreCard | None,
     roster: Mapping[str, str],
@@ -139,14 +153,21 @@ def resolve(
         used, older = group[-1], group[:-1]
         status = used.card.result if used.card else UNREADABLE
         c = Community(code, used.name, status, used.file, used)
+        copies = bool(older) and all(_same_content(r, used) for r in older)
         if older:
             files_text = "、".join(r.file for r in group)
             for res in group:
-                message = (
-                    f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
-                    f"已使用报送日期最晚的“{c.file}”"
-                )
-                issue = Issue.new("duplicate-community", message)
+                if copies:  # the same file twice is no conflict: say so, as a warning
+                    message = (
+                        f"同一个文件提交了 {len(group)} 份（{files_text}，内容完全相同），"
+                        f"只合并“{c.file}”；请删去多余的副本"
+                    )
+                else:
+                    message = (
+                        f"同一社区代码提交了 {len(group)} 个文件（{files_text}），"
+                        f"已使用报送日期最晚的“{c.file}”"
+                    )
+                issue = Issue.new("duplicate-community", message, severity=W if copies else E)
                 c.extra_issues.append((res.file, issue))
         if roster and code not in roster:
             message = f"社区代码“{code}”不在街道的社区名单中，请核对"
@@ -155,7 +176,13 @@ def resolve(
         communities[code] = c
         for res in group:
             outcome = "merged" if res is used else "superseded"
-            why = None if res is used else f"同一社区有报送日期更晚的文件“{c.file}”"
+            why = (
+                None
+                if res is used
+                else f"与“{c.file}”是同一个文件（内容完全相同）"
+                if _same_content(res, used)
+                else f"同一社区有报送日期更晚的文件“{c.file}”"
+            )
             logs.append(FileLog(res.file, res.size, res.sha256, outcome, why, res.rows, code))
 
     unread_codes = {log.community_code for log in logs if log.outcome == "unreadable"}
@@ -174,4 +201,4 @@ def resolve(
     listed = [c for c in ordered if c.code in roster] if roster else [c for c in ordered if c.code]
     logs.sort(key=lambda log: log.file)
     tgt = target(listed, office.parameters["target_ratio"])
-    return MergeResult(str(root), ordered, logs, tgt, office, contacts)
+    return MergeResult(display_name(str(root)), ordered, logs, tgt, office, contacts)

@@ -114,6 +114,8 @@ class Target:
 
     def sentence(self) -> str:
         """e.g. 5 / 12 = 41.7%，目标 50%，还差 1 个."""
+        if not self.n:
+            return "没有可统计的社区（没有收到台账，也没有社区名单），无法计算完成率"
         gap = f"还差 {self.gap} 个" if self.gap else "已达到目标"
         return (
             f"{self.passed} / {self.n} = {self.rate * 100:.1f}%，目标 {self.ratio * 100:g}%，{gap}"

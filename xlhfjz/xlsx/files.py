@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 
-from xlhfjz.checks.validate import Report, unreadable_report, validate_workbook
+from xlhfjz.checks.validate import Report, norm_label, unreadable_report, validate_workbook
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.model.schema import SHEETS
 from xlhfjz.xlsx.reader import read_workbook
 
-_SHEET_NAMES = [s.name for s in SHEETS] + ["_meta"]
+_SHEET_KEYS = frozenset(norm_label(name) for name in [s.name for s in SHEETS] + ["_meta"])
+
+
+def _ledger_sheet(name: str) -> bool:
+    """A sheet the validator reads: its name as the template's, give or take what header
+    labels may differ by (spaces, full-width forms: ``志愿者 ``, ``宣传活动　``)."""
+    return norm_label(name) in _SHEET_KEYS
 
 
 def validate_file(path: str | os.PathLike[str], *, overlap: bool = True) -> Report:
@@ -18,7 +24,7 @@ def validate_file(path: str | os.PathLike[str], *, overlap: bool = True) -> Repo
     ``overlap``: as :func:`~xlhfjz.xlsx.reader.read_workbook` (False in the merge's workers)."""
     name = os.fspath(path)
     try:
-        book = read_workbook(name, sheets=_SHEET_NAMES, overlap=overlap)
+        book = read_workbook(name, sheets=_ledger_sheet, overlap=overlap)
     except UnreadableWorkbook as exc:
         return unreadable_report(name, exc.reason)
     return validate_workbook(book)

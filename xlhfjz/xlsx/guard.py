@@ -29,6 +29,8 @@ CONTENT_LIMITS: dict[str, int] = {
     "max_rows": 100_000,
     "max_cells": 5_000_000,
     "max_cell_chars": 32_767,
+    "max_shared_strings": 1_000_000,
+    "max_styles": 100_000,
 }
 
 
@@ -144,9 +146,16 @@ def check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         root = _SST_ROOT.search(chunk)
         close = b"</" + (root.group(1) or b"" if root else b"") + b"si>"
         carry, counted = b"", 0  # the open string's unread bytes, and its characters so far
+        strings, most = 0, CONTENT_LIMITS["max_shared_strings"]
         while chunk:
             pieces = (carry + chunk).split(close)
             carry = pieces.pop()
+            strings += len(pieces)
+            if strings > most:
+                raise UnreadableWorkbook(
+                    f"文件中共享字符串（不同的单元格文字）超过 {most:,} 个（max_shared_strings），"
+                    "一个社区的台账远少于此，已拒绝读取；请删除无用的工作表或数据后再提交"
+                )
             for k, piece in enumerate(pieces):
                 before = counted if k == 0 else 0
                 if before or len(piece) > limit:
@@ -164,6 +173,39 @@ def check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                 if counted > limit:
                     raise UnreadableWorkbook(_long_shared_string(counted, limit, partial=True))
             chunk = _read_chunk(part, _CHUNK)
+
+
+_XF = re.compile(rb"<(?:[^\s/>=<:]+:)?xf[\s/>]")
+
+
+def check_styles(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Stream the styles part and refuse it when it holds more than ``max_styles`` cell formats
+    (``<xf>``; Excel itself allows about 64,000), before calamine parses them all."""
+    most = CONTENT_LIMITS["max_styles"]
+    try:
+        part = zf.open(info)
+    except NotImplementedError:
+        raise UnreadableWorkbook(R_COMPRESSION) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        raise UnreadableWorkbook(R_CORRUPT) from None
+    with part:
+        count, tail = 0, b""
+        while chunk := _read_chunk(part, _CHUNK):
+            data = tail + chunk
+            cut = max(0, len(data) - 64)  # a tag cut at the chunk's end is counted next time
+            count += len(_XF.findall(data, 0, cut))
+            tail = data[cut:]
+            if count > most:
+                raise UnreadableWorkbook(
+                    f"文件中的单元格格式超过 {most:,} 个（max_styles；Excel 自身最多约 64,000 个），"
+                    "已拒绝读取；请在 Excel 中打开并重新保存为 .xlsx 后再提交"
+                )
+        count += len(_XF.findall(tail))
+        if count > most:
+            raise UnreadableWorkbook(
+                f"文件中的单元格格式超过 {most:,} 个（max_styles；Excel 自身最多约 64,000 个），"
+                "已拒绝读取；请在 Excel 中打开并重新保存为 .xlsx 后再提交"
+            )
 
 
 def _safe_cut(data: bytes) -> int:

@@ -53,13 +53,16 @@ the rectangle calamine returns.
 
 from __future__ import annotations
 
+import errno
 import functools
+import io
 import os
+import stat
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import IO, Any, Generic, Protocol, TypeVar
 from xml.etree import ElementTree
 
 import python_calamine
@@ -71,17 +74,25 @@ from xlhfjz.xlsx.guard import (
     XML_HEAD,
     check_prolog,
     check_shared_strings,
+    check_styles,
     read_head,
     read_member,
 )
-from xlhfjz.xlsx.reasons import R_CORRUPT, R_ENCRYPTED, R_NO_WORKBOOK, R_SHEET_PART
+from xlhfjz.xlsx.reasons import (
+    R_CORRUPT,
+    R_DUPLICATE_PART,
+    R_ENCRYPTED,
+    R_NO_WORKBOOK,
+    R_NOT_REGULAR,
+    R_SHEET_PART,
+)
 from xlhfjz.xlsx.scan import Budget, Cells, SheetScan, scan_sheet
 from xlhfjz.xlsx.sniff import MISLEADING_SUFFIXES, ZIP_KIND_REASONS, sniff
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-__all__ = ["read_workbook"]
+__all__ = ["open_regular", "read_workbook"]
 
 
 """Limits checked before anything is parsed; zip sizes are the ones the zip directory declares.
@@ -111,9 +122,13 @@ __all__ = ["read_workbook"]
 
 
 def read_workbook(
-    path: str | os.PathLike[str], sheets: Iterable[str] | None = None, *, overlap: bool = True
+    path: str | os.PathLike[str],
+    sheets: Iterable[str] | Callable[[str], bool] | None = None,
+    *,
+    overlap: bool = True,
 ) -> RawWorkbook:
-    """Read every sheet (or only the named ones that exist) with python-calamine.
+    """Read every sheet (or only the named ones that exist, or those ``sheets(name)`` accepts)
+    with python-calamine.
 
     ``overlap``: check the parts in a helper thread while calamine parses (faster for one file);
     False checks each part just before it is parsed, in this thread — less CPU in all, for a
@@ -125,7 +140,7 @@ def read_workbook(
     fspath = os.fsdecode(path)
     wanted = _wanted(sheets)
     try:
-        fh = open(fspath, "rb")  # noqa: SIM115 — closed by the with below
+        fh = open_regular(fspath)
     except FileNotFoundError:
         raise UnreadableWorkbook(f"文件不存在：{fspath}，请检查路径或重新选择文件") from None
     except IsADirectoryError:
@@ -153,11 +168,11 @@ def read_workbook(
                 scans: dict[int, _Pending[SheetScan | None]] = {
                     index: pool.submit(scan_sheet, zf, name, info, budget)
                     for index, (name, info) in enumerate(layout.sheets)
-                    if wanted is None or name in wanted
+                    if wanted is None or wanted(name)
                 }
                 gate = _Gate(layout, checked, scans)
                 try:
-                    values = _read_values(fspath, wanted, gate)
+                    values = _read_values(fspath, wanted, gate, fh)
                 finally:
                     for future in (checked, *scans.values()):
                         future.cancel()
@@ -230,12 +245,12 @@ def _result(future: _Pending[Any]) -> Any:
         raise UnreadableWorkbook(f"{R_CORRUPT}（详情：{detail}）") from None
 
 
-def _wanted(sheets: Iterable[str] | None) -> frozenset[str] | None:
-    if sheets is None:
-        return None
+def _wanted(sheets: Iterable[str] | Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    if sheets is None or callable(sheets):
+        return sheets
     if isinstance(sheets, str):  # one name, not an iterable of characters
-        return frozenset((sheets,))
-    return frozenset(sheets)
+        return frozenset((sheets,)).__contains__
+    return frozenset(sheets).__contains__
 
 
 # --- workbook structure ------------------------------------------------------------------------
@@ -260,7 +275,7 @@ def _local(tag: str) -> str:
 
 def _member(members: dict[str, zipfile.ZipInfo], name: str) -> zipfile.ZipInfo | None:
     """The zip entry called ``name`` (the case-insensitive map holds lowercased names)."""
-    return members.get(name.lower())
+    return members.get(name.replace("\\", "/").lower())
 
 
 def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> ElementTree.Element:
@@ -288,7 +303,14 @@ def _sheet_part(members: dict[str, zipfile.ZipInfo], target: str) -> zipfile.Zip
 
 def _layout(zf: zipfile.ZipFile) -> _Layout:
     """``date1904`` and the XML part of each sheet, from workbook.xml + rels."""
-    members = {info.filename.lower(): info for info in zf.infolist()}
+    # calamine finds a part whatever its case and with "\\" for "/" (as Windows zip tools write
+    # names): so do the checks, and two entries that are then one name are refused
+    members = {}
+    for info in zf.infolist():
+        key = info.filename.replace("\\", "/").lower()
+        if key in members:
+            raise UnreadableWorkbook(R_DUPLICATE_PART.format(part=info.filename))
+        members[key] = info
     book = _member(members, "xl/workbook.xml")
     if book is None:
         for part, reason in ZIP_KIND_REASONS:
@@ -329,9 +351,40 @@ def _check_parts(zf: zipfile.ZipFile, layout: _Layout) -> None:
     styles = _member(layout.members, STYLES)
     if styles is not None:
         check_prolog(read_head(zf, styles, XML_HEAD), styles.filename)
+        check_styles(zf, styles)
     shared = _member(layout.members, SHARED_STRINGS)
     if shared is not None:
         check_shared_strings(zf, shared)
+
+
+# --- opening ----------------------------------------------------------------------------------
+
+
+def open_regular(path: str | os.PathLike[str]) -> IO[bytes]:
+    """Open ``path`` for reading, refusing anything but a regular file (a FIFO, a device such as
+    ``/dev/zero`` behind a symlink, a socket) before a single byte is read: opened without
+    blocking, then its type checked on the handle, so nothing can hang or stream for ever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode):
+            raise UnreadableWorkbook(R_NOT_REGULAR)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- sheets ------------------------------------------------------------------------------------
@@ -369,17 +422,21 @@ class _Gate:
 
 
 def _read_values(
-    path: str, wanted: frozenset[str] | None, gate: _Gate
+    path: str, wanted: Callable[[str], bool] | None, gate: _Gate, fh: IO[bytes]
 ) -> list[tuple[str, list[Any], bool, Cells]]:
     """(name, rows, hidden, formulas) of each wanted sheet, in file order; calamine errors
     become reasons."""
     try:
         gate.open()
-        if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES:
-            with open(path, "rb") as stream:
-                return _calamine_sheets(
-                    python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
-                )
+        if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES or not _utf8(path):
+            # calamine dispatches on the extension, and takes a name only as UTF-8 (a name
+            # unzipped from a Windows zip is not): read the bytes of the handle already open
+            # (pread: the zip reader's position is untouched)
+            size = os.fstat(fh.fileno()).st_size
+            stream = io.BytesIO(os.pread(fh.fileno(), size, 0))
+            return _calamine_sheets(
+                python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
+            )
         return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(path), wanted, gate)
     except UnreadableWorkbook:
         raise
@@ -394,12 +451,12 @@ def _read_values(
 
 
 def _calamine_sheets(
-    wb: python_calamine.CalamineWorkbook, wanted: frozenset[str] | None, gate: _Gate
+    wb: python_calamine.CalamineWorkbook, wanted: Callable[[str], bool] | None, gate: _Gate
 ) -> list[tuple[str, list[Any], bool, Cells]]:
     with wb:
         out = []
         for index, meta in enumerate(wb.sheets_metadata):
-            if wanted is not None and meta.name not in wanted:
+            if wanted is not None and not wanted(meta.name):
                 continue
             scan = gate.sheet(index, meta.name)  # never parse a sheet before its check
             rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)

@@ -9,6 +9,16 @@ SAVE_AS = "请在 Excel 中打开后“另存为” Excel 工作簿 (.xlsx) 再�
 NOT_EXCEL = "不是 Excel 工作簿，请提交 .xlsx 格式的台账"
 
 
+R_NOT_REGULAR = (
+    "这不是普通文件（可能是管道、设备或特殊链接），不是 Excel 工作簿，请提交 .xlsx 格式的台账"
+)
+
+
+R_DUPLICATE_PART = (
+    "文件已损坏（压缩包中有两个同名的部件 {part}），请在 Excel 中打开并重新保存为 .xlsx 后再提交"
+)
+
+
 R_EMPTY = "文件是空的（0 字节），可能保存或传输失败，请重新保存后再提交"
 
 

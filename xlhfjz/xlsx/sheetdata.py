@@ -10,10 +10,15 @@ while copying the package into the final zip.
 The rows are rendered and deflated where they are produced (in the merge's worker processes,
 one :class:`Chunk` per community and sheet), so the writer only concatenates bytes:
 
-* a data row carries no ``r`` attribute and neither do its cells — ECMA-376 makes both optional
-  (a row follows the previous one, a cell the previous cell; an empty cell is written ``<c/>``),
-  Excel, LibreOffice, calamine and openpyxl read them so — hence a chunk is the same bytes
-  wherever it lands in the sheet;
+* every row and cell carries its reference (``<row r="17">``, ``<c r="B17">``), as Excel and
+  XlsxWriter write them: ECMA-376 makes both optional, but readers built on the Open XML SDK,
+  ClosedXML, EPPlus, MS Access and SAP imports refuse rows without them. A row's number depends
+  on the rows of every community before it, known only once the merge has resolved who is who,
+  so the workers render a :class:`Template` (each row with its number left open as ``\x00``,
+  deflated to travel), and a second pass (in parallel, :func:`xlhfjz.batch.merge_folder`) fills
+  in the numbers with :func:`number_rows`: one ``bytes.replace`` per row, then the final deflate.
+  :func:`place` decides where each community's rows land — continuing in a second sheet before
+  Excel's 1,048,576 rows would be passed;
 * a chunk is a raw deflate stream ended by a sync flush (byte-aligned, not final), so chunks
   concatenate into one valid stream; the CRC-32 of the part is combined from the chunks' CRCs.
   ISA-L (``isal``) deflates ~4× faster than zlib at level 1 and provides ``crc32_combine``.
@@ -24,14 +29,16 @@ a part over 4 GB is refused).
 
 Only plain values are written: text as inline strings (never a formula: there is no ``<f>``
 here), numbers, booleans and dates (a number with the workbook's date style, :data:`DATE_STYLE`).
-Text is escaped exactly as XlsxWriter does (XML specials, and control characters as
-``_xHHHH_``).
+Text is escaped as Excel and XlsxWriter do (XML specials; control characters and the
+non-characters U+FFFE/U+FFFF, which XML 1.0 forbids, as ``_xHHHH_``; a lone surrogate, which
+UTF-8 cannot carry, as U+FFFD).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import struct
 import zipfile
@@ -45,9 +52,12 @@ from isal import isal_zlib
 from xlhfjz.model.values import EXCEL_EPOCH, column_letter
 
 EXCEL_MAX_CHARS = 32_767
+EXCEL_MAX_ROWS = 1_048_576
 _EPOCH = EXCEL_EPOCH.toordinal()
-_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # \r too: XML readers turn a raw \r into \n
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9a-fA-F]{4}_")
+# \r too: XML readers turn a raw \r into \n; U+FFFE/U+FFFF: not XML 1.0 characters
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 #: ISA-L's fastest level: ~0.6 s for the ~365 MB of XML of a 200-community street.
@@ -67,6 +77,17 @@ class Chunk:
     """CRC-32 of the XML."""
     size: int
     """Length of the XML in bytes."""
+    rows: int
+    first_row: int = 0
+    """The Excel row number of the first row (rows and cells carry their references)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """Rows rendered with their row number left open (see the module docstring)."""
+
+    data: bytes
+    """The rows' XML, ``\x01`` between rows, ``\x00`` for the row number; raw deflate, final."""
     rows: int
 
 
@@ -96,37 +117,45 @@ def escape(text: str) -> str:
     if not _NEEDS_ESCAPE.search(text):
         return text
     text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
+    text = _SURROGATE.sub("\ufffd", text)
     text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _text_cell(text: str) -> str:
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return f'<c t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def _cell(v: Any) -> str:
-    """One value that is not a non-empty text."""
+    """The rest of a cell element after ``<c r="…"``, for a value that is not a non-empty text
+    ("" for an empty value: that cell is not written)."""
     t = v.__class__
     if v is None or v == "":
-        return "<c/>"
+        return ""
     if t is int or (t is float and math.isfinite(v)):
-        return f"<c><v>{v!r}</v></c>"
+        return f"><v>{v!r}</v></c>"
     if t is bool:
-        return f'<c t="b"><v>{int(v)}</v></c>'
+        return f' t="b"><v>{int(v)}</v></c>'
     if isinstance(v, dt.date):
         day = v.date() if isinstance(v, dt.datetime) else v
-        return f'<c s="{DATE_STYLE}"><v>{day.toordinal() - _EPOCH}</v></c>'
+        return f' s="{DATE_STYLE}"><v>{day.toordinal() - _EPOCH}</v></c>'
     return _text_cell(str(v))
 
 
 class _Cells(dict[Any, str]):
-    """Cell elements by value, each rendered once: values repeat a lot (provenance, choices,
-    blanks). Equal numbers share an element (1 and 1.0 are the same cell value), but 0 and 1
-    are never kept: a boolean equals one of them (True == 1) and is rendered differently."""
+    """One column's cell elements (``<c r="B\x00"…</c>``, "" for an empty value) by value, each
+    rendered once: values repeat a lot (provenance, choices, blanks). Equal numbers share an
+    element (1 and 1.0 are the same cell value), but 0 and 1 are never kept: a boolean equals
+    one of them (True == 1) and is rendered differently."""
+
+    def __init__(self, letters: str) -> None:
+        super().__init__()
+        self.ref = f'<c r="{letters}\x00"'
 
     def __missing__(self, v: Any) -> str:
-        xml = _text_cell(v) if v.__class__ is str and v else _cell(v)
+        tail = _text_cell(v) if v.__class__ is str and v else _cell(v)
+        xml = self.ref + tail if tail else ""
         if v.__class__ is str or not (v == 0 or v == 1):
             if len(self) >= 100_000:
                 self.clear()
@@ -134,14 +163,49 @@ class _Cells(dict[Any, str]):
         return xml
 
 
-def render_rows(rows: Iterable[Sequence[Any]]) -> Chunk:
-    """``rows`` as a :class:`Chunk`: ``<row>`` elements without row or cell references."""
-    cell = _Cells().__getitem__
-    parts = ["<row>" + "".join(map(cell, row)) + "</row>" for row in rows]
-    if not parts:
-        return Chunk(b"", 0, 0, 0)
-    xml = "".join(parts).encode()
-    return Chunk(_deflate(xml, final=False), isal_zlib.crc32(xml), len(xml), len(parts))
+def render_template(rows: Iterable[Sequence[Any]]) -> Template:
+    """``rows`` as a :class:`Template`: ``<row>`` elements whose number is still open."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return Template(b"", 0)
+    cells = [_Cells(letters).__getitem__ for letters in column_letters(max(map(len, rows)))]
+    call = operator.call
+    parts = ['<row r="\x00">' + "".join(map(call, cells, row)) + "</row>" for row in rows]
+    xml = "\x01".join(parts).encode()
+    return Template(_deflate(xml, final=True), len(parts))
+
+
+def number_rows(template: Template, first_row: int) -> Chunk:
+    """The :class:`Chunk` of ``template``'s rows numbered from ``first_row``."""
+    if not template.rows:
+        return Chunk(b"", 0, 0, 0, first_row)
+    if first_row < 1 or first_row + template.rows - 1 > EXCEL_MAX_ROWS:
+        raise OverflowError(f"rows {first_row}…{first_row + template.rows - 1} are not in Excel")
+    rows = isal_zlib.decompress(template.data, -15).split(b"\x01")
+    xml = b"".join([row.replace(b"\x00", b"%d" % n) for n, row in enumerate(rows, first_row)])
+    return Chunk(_deflate(xml, final=False), isal_zlib.crc32(xml), len(xml), len(rows), first_row)
+
+
+def render_rows(rows: Iterable[Sequence[Any]], first_row: int = 2) -> Chunk:
+    """``rows`` as a :class:`Chunk` whose first row is Excel row ``first_row``."""
+    return number_rows(render_template(rows), first_row)
+
+
+def place(
+    counts: Sequence[int], header_rows: int = 1, max_rows: int = EXCEL_MAX_ROWS
+) -> list[tuple[int, int]]:
+    """(sheet, first row) of each chunk of ``counts`` rows, in order: the chunks follow one
+    another under the header; one that would pass ``max_rows`` starts the next sheet."""
+    out = []
+    sheet, row = 0, header_rows + 1
+    for n in counts:
+        if n > max_rows - header_rows:
+            raise OverflowError(f"{n} rows do not fit in one sheet")
+        if row + n - 1 > max_rows:
+            sheet, row = sheet + 1, header_rows + 1
+        out.append((sheet, row))
+        row += n
+    return out
 
 
 def _deflate(data: bytes, *, final: bool) -> bytes:
@@ -174,7 +238,12 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
             tail = data[cut:]
             pieces = [_deflate(head, final=False)]
             crc, size = isal_zlib.crc32(head), len(head)
+            expected = sheet.header_rows + 1
             for chunk in sheet.chunks:
+                if chunk.rows and chunk.first_row != expected:
+                    raise ValueError(f"{info.filename}: a chunk numbered from row "
+                                     f"{chunk.first_row} where row {expected} comes")  # fmt: skip
+                expected += chunk.rows
                 if chunk.rows:
                     pieces.append(chunk.data)
                     crc = isal_zlib.crc32_combine(crc, chunk.crc, chunk.size)

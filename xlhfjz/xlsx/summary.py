@@ -24,6 +24,7 @@ from xlhfjz import __version__
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
 from xlhfjz.office.dashboard import Dashboard, dashboard
+from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     issue_table,
@@ -38,7 +39,16 @@ from xlhfjz.office.summary import (
 )
 from xlhfjz.xlsx.atomic import replacing, temporary_sibling
 from xlhfjz.xlsx.layout import A3, A4, PAGE_FOOTER, header_text
-from xlhfjz.xlsx.sheetdata import DATE_STYLE, BulkSheet, Chunk, render_rows, splice
+from xlhfjz.xlsx.sheetdata import (
+    DATE_STYLE,
+    BulkSheet,
+    Chunk,
+    Template,
+    number_rows,
+    place,
+    render_template,
+    splice,
+)
 from xlhfjz.xlsx.sheets import column_width, ledger_columns
 from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL
 
@@ -145,22 +155,20 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         score_widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
         _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(score_widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths=ISSUE_WIDTHS)
-        for sheet in merged_sheets():
+        for sheet, parts in merged_parts(result):
             header = ledger_header(sheet)
-            chunks = [
-                c.result.chunks[sheet.id]
-                for c in result.communities
-                if c.result and sheet.id in c.result.chunks
-            ]
-            count = sum(chunk.rows for chunk in chunks)
             widths = merged_widths(sheet)
-            ws = _table_sheet(wb, sheet.name, header, (), fmt, widths=widths, last_row=count)
-            for c, f in enumerate(sheet.fields):
-                if f.type == "date":
-                    ws.set_column(c, c, widths[c], date_format)
-            # XlsxWriter names the parts after the order the sheets were added in
-            part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
-            bulk[part] = BulkSheet(chunks, len(header))
+            for k, placed in enumerate(parts):
+                chunks = [_numbered(res, sheet.id, first) for res, first in placed]
+                count = sum(chunk.rows for chunk in chunks)
+                name = sheet.name if k == 0 else f"{sheet.name}({k + 1})"
+                ws = _table_sheet(wb, name, header, (), fmt, widths=widths, last_row=count)
+                for c, f in enumerate(sheet.fields):
+                    if f.type == "date":
+                        ws.set_column(c, c, widths[c], date_format)
+                # XlsxWriter names the parts after the order the sheets were added in
+                part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
+                bulk[part] = BulkSheet(chunks, len(header))
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
@@ -201,21 +209,50 @@ def print_pages(wb: xlsxwriter.Workbook, street: str) -> None:
 
 def render_ledgers(
     report: Report, code: str, name: str, file: str, keep_rows: bool = False
-) -> tuple[dict[str, Chunk], dict[str, bytes] | None]:
-    """One file's rows of every merged sheet, masked, rendered for :func:`write_summary` (in the
+) -> tuple[dict[str, Template], dict[str, bytes] | None]:
+    """One file's rows of every merged sheet, masked, rendered (row numbers still open) for :func:`write_summary` (in the
     merge's worker: :mod:`xlhfjz.xlsx.sheetdata`), and with ``keep_rows`` packed as values too
     (:func:`~xlhfjz.office.summary.pack_rows`). Sheets without rows are left out."""
-    chunks: dict[str, Chunk] = {}
+    chunks: dict[str, Template] = {}
     packed: dict[str, bytes] | None = {} if keep_rows else None
     for sheet in merged_sheets():
         table = report.tables.get(sheet.id)
         if table is None or not table.records:
             continue
         rows = ledger_rows(table, code, name, file)
-        chunks[sheet.id] = render_rows(rows)
+        chunks[sheet.id] = render_template(rows)
         if packed is not None:
             packed[sheet.id] = pack_rows(rows)
     return chunks, packed
+
+
+def merged_parts(result: MergeResult) -> list[tuple[Sheet, list[list[tuple[FileResult, int]]]]]:
+    """Each merged sheet with its parts: the used files (in community order) that have rows on
+    it, each with the Excel row its rows start at; a part is full before Excel's 1,048,576 rows
+    would be passed, and the rest continues in the next (``宣传活动(2)`` …)."""
+    out = []
+    for sheet in merged_sheets():
+        used = [c.result for c in result.communities if c.result and sheet.id in c.result.chunks]
+        counts = [res.chunks[sheet.id].rows for res in used]
+        parts: list[list[tuple[FileResult, int]]] = [[]]
+        for res, (k, first) in zip(used, place(counts), strict=True):
+            while len(parts) <= k:
+                parts.append([])
+            parts[k].append((res, first))
+        out.append((sheet, parts))
+    return out
+
+
+def _numbered(res: FileResult, sheet_id: str, first_row: int) -> Chunk:
+    """A file's rows of one merged sheet numbered from ``first_row`` (the merge numbered them
+    already, in parallel, where it could)."""
+    rendered = res.chunks[sheet_id]
+    if isinstance(rendered, Chunk) and (rendered.first_row == first_row or not rendered.rows):
+        return rendered
+    if not isinstance(rendered, Template):
+        raise RuntimeError(f"rows numbered from {rendered.first_row}, not {first_row}")
+    chunk = res.chunks[sheet_id] = number_rows(rendered, first_row)
+    return chunk
 
 
 def _table_sheet(
@@ -400,6 +437,7 @@ def write_contacts(path: str | os.PathLike[str], result: MergeResult) -> Path:
             rows_p.append([c.code, c.name, v.get("point_name"), v.get("location"), v.get("keeper"),
                            v.get("keeper_phone")])  # fmt: skip
     with _atomic(target) as (wb, _):
+        wb.set_properties({"title": "联络员通讯录", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         header_l = [
             "社区代码",
