@@ -66,21 +66,9 @@ print(json.dumps(out))
 
 
 def make(rows: int, live: bool) -> Path:
-    from bench_validate import unique_copy
+    from bench_validate import make_workbook
 
-    from xlhfjz.sample import generate_community
-    from xlhfjz.xlsx.community import write_community_workbook
-
-    path = OUT / f"community_18x{rows}_{'rules' if live else 'plain'}.xlsx"
-    if path.exists():
-        return path
-    OUT.mkdir(parents=True, exist_ok=True)
-    sample = generate_community(7, scale=rows / 8)
-    for name, data in sample.data.items():
-        if data:
-            sample.data[name] = [unique_copy(name, data, i) for i in range(rows)]
-    write_community_workbook(path, basic=sample.basic, data=sample.data, live_checks=live)
-    return path
+    return make_workbook(rows, live_checks=live, tag="_rules" if live else "_plain")
 
 
 def free_port() -> int:

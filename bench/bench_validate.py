@@ -31,12 +31,13 @@ print(cells)
 """
 
 
-def make_workbook(rows: int) -> Path:
-    """A clean generated community with exactly ``rows`` data rows in each of the 17 ledgers."""
+def make_workbook(rows: int, live_checks: bool = True, tag: str = "") -> Path:
+    """A clean generated community with exactly ``rows`` data rows in each of the 17 ledgers
+    (``live_checks=False``: without the template's conditional formats)."""
     from xlhfjz.sample import generate_community
     from xlhfjz.xlsx.community import write_community_workbook
 
-    path = OUT / f"community_18x{rows}.xlsx"
+    path = OUT / f"community_18x{rows}{tag}.xlsx"
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)
@@ -45,7 +46,7 @@ def make_workbook(rows: int) -> Path:
         if data:
             sample.data[name] = [unique_copy(name, data, i) for i in range(rows)]
     t = time.perf_counter()
-    write_community_workbook(path, basic=sample.basic, data=sample.data)
+    write_community_workbook(path, basic=sample.basic, data=sample.data, live_checks=live_checks)
     print(f"(generated {path.name} in {time.perf_counter() - t:.1f} s)", file=sys.stderr)
     return path
 

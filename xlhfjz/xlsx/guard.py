@@ -125,6 +125,17 @@ _SST_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>/]")
 _SI_END = re.compile(rb"</(?:[^\s/>=<:]+:)?si\s*>")
 
 
+def open_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+    """A zip part opened for streaming; a compression we cannot read or a broken entry is a
+    reason for the user, not a traceback."""
+    try:
+        return zf.open(info)
+    except NotImplementedError:
+        raise UnreadableWorkbook(R_COMPRESSION) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        raise UnreadableWorkbook(R_CORRUPT) from None
+
+
 def check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Stream the shared strings and refuse the first one over ``max_cell_chars`` characters.
 
@@ -134,13 +145,7 @@ def check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     long.
     """
     limit = CONTENT_LIMITS["max_cell_chars"]
-    try:
-        part = zf.open(info)
-    except NotImplementedError:
-        raise UnreadableWorkbook(R_COMPRESSION) from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
-        raise UnreadableWorkbook(R_CORRUPT) from None
-    with part:
+    with open_part(zf, info) as part:
         chunk = _read_chunk(part, XML_HEAD)
         check_prolog(chunk, info.filename)
         root = _SST_ROOT.search(chunk)
@@ -182,13 +187,7 @@ def check_styles(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Stream the styles part and refuse it when it holds more than ``max_styles`` cell formats
     (``<xf>``; Excel itself allows about 64,000), before calamine parses them all."""
     most = CONTENT_LIMITS["max_styles"]
-    try:
-        part = zf.open(info)
-    except NotImplementedError:
-        raise UnreadableWorkbook(R_COMPRESSION) from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
-        raise UnreadableWorkbook(R_CORRUPT) from None
-    with part:
+    with open_part(zf, info) as part:
         count, tail = 0, b""
         while chunk := _read_chunk(part, _CHUNK):
             data = tail + chunk
