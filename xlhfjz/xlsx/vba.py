@@ -22,6 +22,7 @@ exported; a ``.cls`` export converted by :func:`class_stream_source`).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 import struct
 import uuid
@@ -47,9 +48,8 @@ def _macros_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "macros"
     if checkout.is_dir():
         return checkout
-    import xlhfjz.macros  # type: ignore[import-not-found]
-
-    return Path(next(iter(xlhfjz.macros.__path__)))
+    macros = importlib.import_module("xlhfjz.macros")  # present only in an installed package
+    return Path(next(iter(macros.__path__)))
 
 
 #: The folder of the workbook macros.
