@@ -9,6 +9,7 @@ missing communities marked 未提交, and the summary written atomically.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -72,6 +73,8 @@ class Job:
     """Keep the contact sheets' records (for :func:`~xlhfjz.xlsx.summary.write_contacts`)."""
     overlap: bool = True
     """Let the reader check parts in a helper thread (False when every core has a worker)."""
+    eval_date: dt.date | None = None
+    """The day 整改期限 are judged against (G4): 设置's 评估日期, else the day of the merge."""
 
 
 def process_file(path: str, job: Job) -> FileResult:
@@ -92,9 +95,11 @@ def process_file(path: str, job: Job) -> FileResult:
     office = job.office
     card = None
     if report.readable:
+        code = report.community_code
         card = score_report(
-            report, office.inspections_for(report.community_code), office.parameters
-        )
+            report, office.inspections_for(code), office.parameters,
+            office.verifications_for(code), job.eval_date,
+        )  # fmt: skip
     res = examine(
         path, Path(job.root), size, digest.hexdigest(), report, card, office.roster_codes,
         job.contacts,
@@ -124,9 +129,11 @@ def merge_folder(
     root = Path(folder)
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
-    results = _run(files, Job(office, str(root), keep_rows, contacts), workers, progress)
-
-    return resolve(results, logs, root, office, contacts)
+    job = Job(office, str(root), keep_rows, contacts, eval_date=office.eval_date or dt.date.today())
+    results = _run(files, job, workers, progress)
+    result = resolve(results, logs, root, office, contacts)
+    result.eval_date = job.eval_date
+    return result
 
 
 def _run(

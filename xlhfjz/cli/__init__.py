@@ -265,9 +265,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     out = []
     for name in args.files:
         report = validate_file(name)
+        code = report.community_code
         card = score_report(
-            report, office.inspections_for(report.community_code), office.parameters
-        )
+            report, office.inspections_for(code), office.parameters,
+            office.verifications_for(code), office.eval_date,
+        )  # fmt: skip
         out.append((report, card))
     if args.json:
         files = [

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from xlhfjz import __version__
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
-from xlhfjz.office.dashboard import Dashboard, dashboard
+from xlhfjz.office.dashboard import Dashboard, dashboard, review_sections
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     issue_table,
@@ -130,6 +130,7 @@ class _Formats:
         self.score = wb.add_format({**base, "num_format": "0.0"})
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
         self.bad = wb.add_format({**base, "bg_color": ERROR_FILL})
+        self.date = wb.add_format({**base, "num_format": DATE_FORMAT})
 
 
 def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
@@ -140,9 +141,11 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         dash = wb.add_worksheet(DASHBOARD)
-        header, rows = score_table(result.communities)
-        # code, name, result, total, 19 items, 3 gates, vetoes, reasons, E, W, file
-        widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
+        header, rows = score_table(result.communities, result.reviews)
+        # code, name, result, total, 19 items, 4 gates, vetoes, reasons, 核定, E, W, file, 复核…
+        extra = 4 if result.reviews is not None else 0
+        widths = [14, 12, 16, 7] + [7] * (len(header) - 11 - extra) + [18, 30, 30, 6, 6, 30]
+        widths += [16, 8, 7, 10][:extra]
         _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths=ISSUE_WIDTHS)
         for sheet in merged_sheets():
@@ -371,6 +374,21 @@ def _write_dashboard(wb: xlsxwriter.Workbook, ws: Worksheet, d: Dashboard, fmt: 
     if not d.problems:
         row += 1
         ws.write_string(row, 0, "（无）", fmt.cell)
+    for title, header, rows in review_sections(d):
+        row += 2
+        ws.write_string(row, 0, title, fmt.h2)
+        row += 1
+        ws.write_row(row, 0, header, fmt.header)
+        for values in rows:
+            row += 1
+            for col, value in enumerate(values):
+                if isinstance(value, dt.date):
+                    ws.write_datetime(row, col, value, fmt.date)
+                elif value is not None:
+                    ws.write(row, col, value, fmt.wrap if isinstance(value, str) else fmt.cell)
+        if not rows:
+            row += 1
+            ws.write_string(row, 0, "（无）", fmt.cell)
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)
