@@ -237,3 +237,71 @@ def test_review_table(
 ) -> None:
     prev = None if prev_result is None else Previous(prev_result, 80.0, prev_conclusion)
     assert conclusion(prev, now) == expected
+
+
+def _previous_summary(path: Path, rows: list[tuple[str, str, float, str | None]]) -> Path:
+    """An earlier summary as the office keeps it: 汇总看板 and 社区评分 (code, result, total, 复核结论)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "汇总看板"
+    ws = wb.create_sheet("社区评分")
+    ws.append(["社区代码", "社区名称", "创建结果", "总分", "复核结论"])
+    for code, result, total, concl in rows:
+        ws.append([code, "", result, total, concl])
+    wb.save(path)
+    return path
+
+
+def test_merge_previous_end_to_end(tmp_path: Path) -> None:
+    from xlhfjz.sample import make_veto
+
+    C = "370303009003"
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    s = generate_community(31, default_basic("甲社区", A), scale=0.6)
+    make_veto(s)
+    write_community_workbook(folder / f"{A}_甲社区.xlsx", basic=s.basic, data=s.data)
+    roster = [*ROSTER, {"community_code": C, "community_name": "丙村", "community_type": "村居"}]
+    off = write_office_workbook(tmp_path / "o.xlsx", {}, roster)
+    prev = _previous_summary(
+        tmp_path / "上期.xlsx",
+        [
+            (A, "创建成功", 85.5, None),
+            (B, "创建成功（优秀）", 92, "保持"),
+            (C, "未达标", 61, "警告"),
+        ],
+    )
+    out = tmp_path / "汇总.xlsx"
+    proc = run_cli("merge", str(folder), "--office", str(off), "-o", str(out),
+                   "--previous", str(prev), "--json")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = {c["community_code"]: c for c in json.loads(proc.stdout)["communities"]}
+    assert doc[A]["status"] == "一票否决"
+    assert doc[A]["previous"] == {"result": "创建成功", "total": 85.5, "review": None}
+    assert doc[A]["review"]["conclusion"] == "撤销"  # success → 一票否决
+    assert doc[A]["review"]["change"] == pytest.approx(doc[A]["total"] - 85.5)
+    assert doc[B]["review"] == {"conclusion": "警告", "change": None}  # success → 未提交
+    assert doc[C]["review"] == {"conclusion": "撤销", "change": None}  # 警告 → 未提交
+    wb = load_workbook(out)
+    rows = list(wb["社区评分"].iter_rows(values_only=True))
+    assert rows[0][-4:] == ("上期结果", "上期总分", "变化", "复核结论")
+    by = {r[0]: r[-4:] for r in rows[1:]}
+    assert by[B] == ("创建成功（优秀）", 92, None, "警告")
+    assert by[C] == ("未达标", 61, None, "撤销")
+    dash = [list(r) for r in wb["汇总看板"].iter_rows(values_only=True)]
+    k = next(i for i, r in enumerate(dash) if r[0] == "复核结论（与上期汇总相比）")
+    assert [r[:2] for r in dash[k + 2 : k + 6]] == [["保持", 0], ["警告", 1], ["撤销", 2],
+                                                   ["新创建成功", 0]]  # fmt: skip
+
+
+def test_previous_that_is_not_a_summary_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    community_file(folder)
+    not_summary = write_office_workbook(tmp_path / "o.xlsx")
+    proc = run_cli("merge", str(folder), "-o", str(tmp_path / "汇总.xlsx"),
+                   "--previous", str(not_summary))  # fmt: skip
+    assert proc.returncode == 2
+    assert "不是合并生成的汇总文件" in proc.stderr
+    assert not (tmp_path / "汇总.xlsx").exists()

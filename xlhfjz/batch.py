@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from pathlib import Path
 from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import MergeResult, examine, resolve
+from xlhfjz.office.review import Previous, review_all
 from xlhfjz.office.summary import FileLog
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
@@ -120,12 +121,15 @@ def merge_folder(
     progress: Progress | None = None,
     keep_rows: bool = False,
     contacts: bool = False,
+    previous: Mapping[str, Previous] | None = None,
 ) -> MergeResult:
     """Read, validate and score every workbook of ``folder``; resolve who is who.
 
     ``keep_rows``: keep the merged sheets' rows as values too (for
     :func:`~xlhfjz.office.summary.ledger_table`), not only rendered for the summary file;
-    ``contacts``: keep the records :func:`~xlhfjz.xlsx.summary.write_contacts` reads."""
+    ``contacts``: keep the records :func:`~xlhfjz.xlsx.summary.write_contacts` reads;
+    ``previous``: an earlier summary's communities (:func:`~xlhfjz.xlsx.previous.read_previous`)
+    for the 复核 (review.md)."""
     root = Path(folder)
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
@@ -133,6 +137,8 @@ def merge_folder(
     results = _run(files, job, workers, progress)
     result = resolve(results, logs, root, office, contacts)
     result.eval_date = job.eval_date
+    if previous is not None:
+        result.reviews = review_all(result.communities, previous)
     return result
 
 

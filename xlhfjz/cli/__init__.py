@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument(
         "--feedback", metavar="DIR", help="为每个社区生成反馈工作簿（本社区的问题清单和评分）"
     )
+    mg.add_argument(
+        "--previous", metavar="SUMMARY.xlsx", help="上期汇总文件（复核：保持、警告、撤销）"
+    )
     mg.add_argument("--recursive", action="store_true", help="也读取子文件夹")
     mg.add_argument("--json", action="store_true", help="输出 JSON")
 
@@ -325,12 +328,21 @@ def cmd_merge(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise UsageError(f"找不到文件夹“{args.folder}”")
     office = _load_office(args.office)
+    previous = None
+    if args.previous:
+        from xlhfjz.xlsx.previous import NotASummary, read_previous
+
+        try:
+            previous = read_previous(args.previous)
+        except NotASummary as exc:
+            raise UsageError(str(exc)) from None
     result = merge_folder(
         folder,
         office,
         recursive=args.recursive,
         progress=_progress(sys.stderr.isatty()),
         contacts=bool(args.contacts),
+        previous=previous,
     )
     try:
         summary = write_summary(args.output, result)
