@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlhfjz.office.fileresult import FileResult
+from xlhfjz.office.fingerprints import signal_facts, signal_sheets
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import MergeResult, examine, resolve
 from xlhfjz.office.review import Previous, review_all
@@ -76,6 +77,8 @@ class Job:
     """Let the reader check parts in a helper thread (False when every core has a worker)."""
     eval_date: dt.date | None = None
     """The day 整改期限 are judged against (G4): 设置's 评估日期, else the day of the merge."""
+    signals: bool = False
+    """Take what the 疑点提示 need (:mod:`xlhfjz.office.fingerprints`)."""
 
 
 def process_file(path: str, job: Job) -> FileResult:
@@ -109,6 +112,8 @@ def process_file(path: str, job: Job) -> FileResult:
         res.chunks, res.packed = render_ledgers(
             report, res.code or "", res.name, res.file, job.keep_rows
         )
+        if job.signals:
+            res.facts = signal_facts(report, signal_sheets())
     return res
 
 
@@ -122,6 +127,7 @@ def merge_folder(
     keep_rows: bool = False,
     contacts: bool = False,
     previous: Mapping[str, Previous] | None = None,
+    signals: bool = False,
 ) -> MergeResult:
     """Read, validate and score every workbook of ``folder``; resolve who is who.
 
@@ -129,16 +135,27 @@ def merge_folder(
     :func:`~xlhfjz.office.summary.ledger_table`), not only rendered for the summary file;
     ``contacts``: keep the records :func:`~xlhfjz.xlsx.summary.write_contacts` reads;
     ``previous``: an earlier summary's communities (:func:`~xlhfjz.xlsx.previous.read_previous`)
-    for the 复核 (review.md)."""
+    for the 复核 (review.md); ``signals``: compute the 疑点提示 (with pandas, imported only
+    then; without pandas the result says why there are none)."""
     root = Path(folder)
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
-    job = Job(office, str(root), keep_rows, contacts, eval_date=office.eval_date or dt.date.today())
+    job = Job(
+        office, str(root), keep_rows, contacts,
+        eval_date=office.eval_date or dt.date.today(), signals=signals,
+    )  # fmt: skip
     results = _run(files, job, workers, progress)
     result = resolve(results, logs, root, office, contacts)
     result.eval_date = job.eval_date
     if previous is not None:
         result.reviews = review_all(result.communities, previous)
+    if signals:
+        try:
+            from xlhfjz.analysis.signals import find_signals
+        except ImportError:
+            result.signals_note = "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
+        else:
+            result.signals = find_signals(result.communities, office.parameters)
     return result
 
 

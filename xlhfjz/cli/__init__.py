@@ -343,6 +343,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         progress=_progress(sys.stderr.isatty()),
         contacts=bool(args.contacts),
         previous=previous,
+        signals=True,
     )
     try:
         summary = write_summary(args.output, result)

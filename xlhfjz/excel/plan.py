@@ -560,6 +560,11 @@ def summary_blocks(
         (PERSONS, table(*person_table(comms)), []),
         (LOG, table(*log_table(result.logs)), []),
     ]
+    if result.signals is not None:
+        from xlhfjz.office.fingerprints import SIGNAL_HEADER
+        from xlhfjz.xlsx.summary import SIGNALS
+
+        blocks.append((SIGNALS, table(SIGNAL_HEADER, (s.cells() for s in result.signals)), []))
     return blocks
 
 

@@ -24,6 +24,7 @@ from xlhfjz import __version__
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
 from xlhfjz.office.dashboard import Dashboard, dashboard, review_sections
+from xlhfjz.office.fingerprints import SIGNAL_HEADER
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     issue_table,
@@ -48,6 +49,7 @@ ISSUES = "问题清单"
 LEADS = "线索统计"
 PERSONS = "重点人员统计"
 LOG = "合并日志"
+SIGNALS = "疑点提示"
 CONTACTS_FILE = "联络员通讯录.xlsx"
 
 OPTIONS: dict[str, Any] = {
@@ -167,12 +169,17 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
+        if result.signals is not None:
+            rows = [s.cells() for s in result.signals]
+            _table_sheet(wb, SIGNALS, SIGNAL_HEADER, rows, fmt, widths=SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
     return target
 
 
+#: 编号, 类型, 社区代码, 社区名称, 台账, 行, 说明.
+SIGNAL_WIDTHS = dict(enumerate((7, 14, 14, 14, 10, 6, 80)))
 #: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
 ISSUE_WIDTHS = dict(enumerate((14, 14, 30, 10, 6, 14, 6, 22, 70)))
 #: The provenance columns of a merged sheet (社区代码, 社区名称, 来源文件, 来源行, 校验状态).
