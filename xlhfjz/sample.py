@@ -66,6 +66,10 @@ class CommunitySample:
     def cell(self, sheet: str, row_index: int, field_id: str) -> Any:
         return self.data[sheet][row_index][_index(sheet, field_id)]
 
+    def get(self, sheet: str, row_index: int, field_id: str) -> Any:
+        """One cell (row_index 0 = the first data row, Excel row 3)."""
+        return self.data[sheet][row_index][_index(sheet, field_id)]
+
     def set(self, sheet: str, row_index: int, field_id: str, value: Any) -> None:
         """Change one cell (row_index 0 = the first data row, Excel row 3)."""
         self.data[sheet][row_index][_index(sheet, field_id)] = value
