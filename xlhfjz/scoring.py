@@ -624,9 +624,9 @@ def score_report(
     for iid, it in items.items():
         ITEM_SCORERS[iid](facts, it)
         it.score = float(it.score)
-        v = (verifications or {}).get(iid)
-        if v is not None:
-            it.self_score, it.verified, it.score = it.score, v, float(v.score)
+        verified = (verifications or {}).get(iid)
+        if verified is not None:
+            it.self_score, it.verified, it.score = it.score, verified, float(verified.score)
     total = sum(i.score for i in items.values())
     overdue = overdue_fixes(inspections, eval_date or dt.date.today())
 

@@ -546,7 +546,7 @@ def summary_blocks(
         return [list(header), *(list(r) for r in rows)]
 
     comms = result.communities
-    blocks = [
+    blocks: list[tuple[str, list[list[Any]], list[int]]] = [
         (DASHBOARD, dashboard_rows(result, summary_path), []),
         (SCORES, table(*score_table(comms, result.reviews)), []),
         (ISSUES, table(*issue_table(comms)), []),
