@@ -435,7 +435,7 @@ def office(tmp_path: Path) -> Path:
 
 SUMMARY_SHEETS = [
     "汇总看板", "社区评分", "问题清单", *(s.name for s in merged_sheets()), "线索统计", "重点人员统计",
-    "合并日志",
+    "合并日志", "疑点提示",
 ]  # fmt: skip
 
 
