@@ -48,19 +48,20 @@ class Signal:
 
 @dataclass
 class SignalFacts:
-    """One file's inputs of the signals (small: integers and dates, no text)."""
+    """One file's inputs of the signals (small: integers and dates, no text), column by column:
+    each list attribute holds one list per column named in its docstring."""
 
-    texts: list[tuple[str, int, str, int, int]] = field(default_factory=list)
+    texts: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(5)])
     """(sheet, row, column label, fingerprint, normalised length) of long free texts."""
-    evidence: list[tuple[str, int, int]] = field(default_factory=list)
+    evidence: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
     """(sheet, row, fingerprint) of 佐证材料 texts of ≥ 6 characters."""
-    records: list[tuple[str, int, int]] = field(default_factory=list)
+    records: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
     """(sheet, row, fingerprint of the row's columns) of every non-empty row."""
-    dates: list[tuple[str, int, dt.date]] = field(default_factory=list)
+    dates: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
     """(sheet, row, the row's first date) of every row that has one."""
-    phones: list[tuple[str, int, int]] = field(default_factory=list)
+    phones: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
     """(sheet, row, fingerprint) of the mobile numbers of 志愿者 / 网格力量 / 联络员."""
-    numbers: list[tuple[str, int, str, int]] = field(default_factory=list)
+    numbers: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(4)])
     """(sheet, row, column label, value) of 受众人数 and 实训人数."""
     reached: dict[str, int] = field(default_factory=dict)
     """Sheet → Σ 覆盖户数 of 公开信 / 联系卡."""
@@ -108,32 +109,38 @@ def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
         counted = [f for f in sheet.fields if f.id in ("audience", "attended")]
         reach = next((f for f in sheet.fields if f.id == "households_reached"), None)
         name = sheet.name
+        ids = [f.id for f in fields]
+        take = lambda cells, ids=ids: [cells.get(i) for i in ids]  # noqa: E731
         for rec in table.records:
             cells, values = rec.cells, rec.values
             row = rec.row
             for f in texts:
                 norm = normalise(_cell_text(cells.get(f.id)))
                 if len(norm) >= MIN_TEXT:
-                    out.texts.append((name, row, f.label, fingerprint(norm), len(norm)))
+                    _add(out.texts, name, row, f.label, fingerprint(norm), len(norm))
             for f in evidence:
                 norm = normalise(_cell_text(cells.get(f.id)))
                 if len(norm) >= MIN_EVIDENCE:
-                    out.evidence.append((name, row, fingerprint(norm)))
-            joined = "\x1f".join(_cell_text(cells.get(f.id)) for f in fields)
-            out.records.append((name, row, fingerprint(joined)))
+                    _add(out.evidence, name, row, fingerprint(norm))
+            _add(out.records, name, row, fingerprint(repr(take(cells))))
             if first_date is not None and isinstance(values.get(first_date.id), dt.date):
-                out.dates.append((name, row, values[first_date.id]))
+                _add(out.dates, name, row, values[first_date.id])
             for f in mobiles:
                 number = re.sub(r"\D", "", _cell_text(cells.get(f.id)))
                 if len(number) == 11:
-                    out.phones.append((name, row, fingerprint(number)))
+                    _add(out.phones, name, row, fingerprint(number))
             for f in counted:
                 n = _int(values.get(f.id))
                 if n is not None:
-                    out.numbers.append((name, row, f.label, n))
+                    _add(out.numbers, name, row, f.label, n)
             if reach is not None:
                 out.reached[name] = out.reached.get(name, 0) + (_int(values.get(reach.id)) or 0)
     return out
+
+
+def _add(columns: list[list[Any]], *values: Any) -> None:
+    for column, value in zip(columns, values, strict=True):
+        column.append(value)
 
 
 def _int(value: Any) -> int | None:
