@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ class SignalFacts:
     households: int | None = None
 
 
+_digest = hashlib.blake2b
+
+
 def normalise(text: str) -> str:
     """The text without spaces and punctuation (full-width folded)."""
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
@@ -109,8 +113,13 @@ def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
         counted = [f for f in sheet.fields if f.id in ("audience", "attended")]
         reach = next((f for f in sheet.fields if f.id == "households_reached"), None)
         name = sheet.name
-        ids = [f.id for f in fields]
-        take = lambda cells, ids=ids: [cells.get(i) for i in ids]  # noqa: E731
+        take = operator.itemgetter(*[f.id for f in fields])
+        whole = all(f.id in table.columns for f in fields)
+        rec_sheet, rec_row, rec_fp = out.records
+        day_sheet, day_row, day_value = out.dates
+        date_id = first_date.id if first_date is not None else None
+        reached = 0
+        first = len(rec_fp)
         for rec in table.records:
             cells, values = rec.cells, rec.values
             row = rec.row
@@ -122,9 +131,16 @@ def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
                 norm = normalise(_cell_text(cells.get(f.id)))
                 if len(norm) >= MIN_EVIDENCE:
                     _add(out.evidence, name, row, fingerprint(norm))
-            _add(out.records, name, row, fingerprint(repr(take(cells))))
-            if first_date is not None and isinstance(values.get(first_date.id), dt.date):
-                _add(out.dates, name, row, values[first_date.id])
+            key = take(cells) if whole else [cells.get(f.id) for f in fields]
+            rec_sheet.append(name)
+            rec_row.append(row)
+            rec_fp.append(_digest(repr(key).encode(), digest_size=8).digest())
+            if date_id is not None:
+                day = values.get(date_id)
+                if isinstance(day, dt.date):
+                    day_sheet.append(name)
+                    day_row.append(row)
+                    day_value.append(day)
             for f in mobiles:
                 number = re.sub(r"\D", "", _cell_text(cells.get(f.id)))
                 if len(number) == 11:
@@ -134,7 +150,10 @@ def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
                 if n is not None:
                     _add(out.numbers, name, row, f.label, n)
             if reach is not None:
-                out.reached[name] = out.reached.get(name, 0) + (_int(values.get(reach.id)) or 0)
+                reached += _int(values.get(reach.id)) or 0
+        if reach is not None:
+            out.reached[name] = reached
+        rec_fp[first:] = [int.from_bytes(d, "big", signed=True) for d in rec_fp[first:]]
     return out
 
 
