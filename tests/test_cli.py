@@ -124,6 +124,50 @@ def test_demo_writes_a_street_merges_it_and_prints_the_dashboard(tmp_path: Path)
     assert len(files) == 13  # 12 communities − 1 never submitted + 1 submitted twice + 1 lock file
     assert (tmp_path / "demo" / "汇总.xlsx").is_file()
     assert (tmp_path / "demo" / "街道汇总.xlsx").is_file()
+    _demo_review(tmp_path / "demo", out)
+
+
+def _demo_review(folder: Path, out: str) -> None:
+    """The office's review in the demo (review.md): 核定, the overdue 整改, 复核, 疑点, the draw."""
+    from openpyxl import load_workbook
+
+    # 华侨城社区's C1 is verified at 9 (the later of two 核定 rows) instead of its 12 自评
+    assert "评分项 C1 宣传活动  自评 12.0  核定 9.0  考评方式 实地察看" in out
+    # 北石村's 整改期限 2020-12-31 has no 完成日期 on 评估日期 2021-01-15: 15 days overdue
+    assert (
+        "社区名称 北石村  社区代码 370303009012  检查日期 2020-12-13  整改期限 2020-12-31  逾期天数 15"
+        in out
+    )
+    # 复核 against 上年汇总: excellent ×2 + twice → 保持; short ×2 + missing → 警告;
+    # veto + warned weak → 撤销; pass ×2 → 新创建成功
+    for line in ("复核结论 保持  社区数 3", "复核结论 警告  社区数 3", "复核结论 撤销  社区数 2",
+                 "复核结论 新创建成功  社区数 2"):  # fmt: skip
+        assert line in out
+    assert "项目 疑点提示  条数 2" in out
+    wb = load_workbook(folder / "汇总.xlsx")
+    signals = [r for r in wb["疑点提示"].iter_rows(min_row=2, values_only=True)]
+    assert [(r[0], r[1], r[2], r[4]) for r in signals] == [
+        ("Y001", "跨社区雷同文字", "370303009001", "宣传活动"),
+        ("Y001", "跨社区雷同文字", "370303009004", "宣传活动"),
+        ("Y002", "跨社区同一号码", "370303009001", "志愿者"),
+        ("Y002", "跨社区同一号码", "370303009004", "志愿者"),
+    ]
+    # each signal leads to its rows in the merged sheets (社区代码 and 来源行)
+    for _, _, code, _, sheet, row, _ in signals:
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        found = [r for r in ws.iter_rows(min_row=2, values_only=True)
+                 if r[header.index("社区代码")] == code and r[header.index("来源行")] == row]  # fmt: skip
+        assert len(found) == 1
+    pub = wb["宣传活动"]
+    header = [c.value for c in pub[1]]
+    texts = {r[header.index("活动主题")] for r in pub.iter_rows(min_row=2, values_only=True)
+             if (r[header.index("社区代码")], r[header.index("来源行")]) in
+             {(s[2], s[5]) for s in signals[:2]}}  # fmt: skip
+    assert texts == {"组织辖区居民观看防范非法集资警示教育片并现场答疑"}  # the copied text itself
+    drawn = [r for r in load_workbook(folder / "街道汇总.xlsx")["抽查名单"].iter_rows(
+        min_row=3, values_only=True) if any(r)]  # fmt: skip
+    assert [r[2] for r in drawn] == [2020, 2020, 2020] and [r[5] for r in drawn] == [1, 2, 3]
 
 
 def test_demo_is_deterministic_per_seed(tmp_path: Path) -> None:

@@ -374,7 +374,7 @@ def test_score_writes_the_score_sheet(planted: Path, tmp_path: Path) -> None:
     assert top["社区"][0] == "华侨城社区，370303009001"
     assert top["创建结果"][0] == card.result
     assert top["总分"][:2] == [round(card.total, 1), "满分 100；达标 80 分，优秀 90 分"]
-    assert [top[f"基本条件 {g}"][:2] for g in ("G1", "G2", "G3")] == [
+    assert [top[f"基本条件 {g}"][:2] for g in ("G1", "G2", "G3", "G4")] == [
         ["满足" if card.gates[g] else "未满足", label] for g, label in GATES.items()
     ]
     assert top["一票否决"][0] == "无"
@@ -437,7 +437,7 @@ def office(tmp_path: Path) -> Path:
 
 SUMMARY_SHEETS = [
     "汇总看板", "社区评分", "问题清单", *(s.name for s in merged_sheets()), "线索统计", "重点人员统计",
-    "合并日志",
+    "合并日志", "疑点提示",
 ]  # fmt: skip
 
 

@@ -18,9 +18,10 @@ LAYERS: list[set[str]] = [
     {"scoring"},
     {"office"},  # the office's inputs, identities, summary tables, dashboard model
     {"sample"},  # deterministic sample data (demo, tests, benches)
+    {"analysis"},  # cross-community signals with pandas (imported lazily by the merge)
     {"xlsx"},  # file adapters: reading, writing, VBA
     {"batch"},  # the merge's worker pool
-    {"excel", "server"},  # the Excel buttons (xlwings); the street's server
+    {"excel", "server", "frames"},  # the Excel buttons (xlwings); the street's server; frames
     {"cli", "build", "__main__"},
 ]
 CORE = {"model", "checks", "scoring", "office", "sample"}

@@ -60,13 +60,24 @@ def community_file(folder: Path, code: str = A, name: str = "甲社区") -> Path
 # ── the written workbook ────────────────────────────────────────────────────────────────────
 
 
-def test_written_office_workbook_has_the_five_sheets(tmp_path: Path) -> None:
+def test_written_office_workbook_has_the_seven_sheets(tmp_path: Path) -> None:
     path = write_office_workbook(tmp_path / "街道汇总.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["使用说明", "设置", "社区名单", "督导检查", "评分参数"]
+    assert wb.sheetnames == ["使用说明", "设置", "社区名单", "督导检查", "评分核定", "抽查名单",
+                             "评分参数"]  # fmt: skip
     settings = [r[0] for r in wb["设置"].iter_rows(min_row=2, values_only=True)]
     assert settings == ["街道名称", "创建开始日期", "创建截止日期", "目标比例", "达标分数线",
-                        "优秀分数线", "台账文件夹"]  # fmt: skip
+                        "优秀分数线", "评估日期", "台账文件夹"]  # fmt: skip
+    verified = list(wb["评分核定"].iter_rows(values_only=True))[1]
+    assert verified == ("序号", "社区代码", "评分项", "核定分", "考评方式", "核定人", "核定日期",
+                        "理由", "备注")  # fmt: skip
+    dv = {
+        str(v.sqref).split(":")[0][0]: v.formula1
+        for v in wb["评分核定"].data_validations.dataValidation
+    }
+    assert '"材料审核,实地察看,随机调查,电话抽查"' in dv.values()
+    draws = list(wb["抽查名单"].iter_rows(values_only=True))[1]
+    assert draws == ("序号", "抽取日期", "随机种子", "社区代码", "社区名称", "顺序", "备注")
     roster = list(wb["社区名单"].iter_rows(values_only=True))
     assert roster[1] == ("序号", "社区代码", "社区名称", "社区类型", "备注")
     header = list(wb["督导检查"].iter_rows(values_only=True))[1]
@@ -78,7 +89,8 @@ def test_written_office_workbook_has_the_five_sheets(tmp_path: Path) -> None:
     assert params["线索接报后上报街道时限（天）"] == 1
     # target, pass and excellent lines live in 设置, not repeated here
     assert "达标分数线" not in params and "优秀分数线" not in params
-    assert len(params) == 17
+    assert len(params) == 18  # 17 of the rubric and 集中补录行数 (review.md)
+    assert params["集中补录行数"] == 10
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
 
@@ -220,6 +232,8 @@ def test_cli_office_writes_the_workbook(tmp_path: Path) -> None:
         "设置",
         "社区名单",
         "督导检查",
+        "评分核定",
+        "抽查名单",
         "评分参数",
         "xlwings.conf",
     ]

@@ -405,7 +405,7 @@ def test_perfect_community_scores_95_without_inspection(tmp_path: Path) -> None:
     assert "待检查" in card.items["C4"].detail
     assert card.total == pytest.approx(95)
     assert card.result == "创建成功（优秀）"
-    assert card.gates == {"G1": True, "G2": True, "G3": True}
+    assert card.gates == {"G1": True, "G2": True, "G3": True, "G4": True}
     assert card.vetoes == []
 
 
@@ -913,7 +913,7 @@ def test_failed_gate_means_not_ready_for_acceptance(
     change(sample)
     card = score(sample, tmp_path)
     assert card.result == "不具备验收条件"
-    assert card.gates == {g: g != gate for g in ("G1", "G2", "G3")}
+    assert card.gates == {g: g != gate for g in ("G1", "G2", "G3", "G4")}
     assert len(card.reasons) == 1
     assert gate in card.reasons[0]
     assert card.total > 80  # the score is still computed and shown

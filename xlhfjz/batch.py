@@ -9,19 +9,22 @@ missing communities marked 未提交, and the summary written atomically.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
+from xlhfjz.office.fingerprints import signal_facts, signal_sheets
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import MergeResult, display_name, examine, resolve
+from xlhfjz.office.review import Previous, review_all
 from xlhfjz.office.summary import FileLog
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
@@ -80,6 +83,10 @@ class Job:
     """Keep the contact sheets' records (for :func:`~xlhfjz.xlsx.summary.write_contacts`)."""
     overlap: bool = True
     """Let the reader check parts in a helper thread (False when every core has a worker)."""
+    eval_date: dt.date | None = None
+    """The day 整改期限 are judged against (G4): 设置's 评估日期, else the day of the merge."""
+    signals: bool = False
+    """Take what the 疑点提示 need (:mod:`xlhfjz.office.fingerprints`)."""
 
 
 def process_file(path: str, job: Job) -> FileResult:
@@ -92,9 +99,11 @@ def process_file(path: str, job: Job) -> FileResult:
     office = job.office
     card = None
     if report.readable:
+        code = report.community_code
         card = score_report(
-            report, office.inspections_for(report.community_code), office.parameters
-        )
+            report, office.inspections_for(code), office.parameters,
+            office.verifications_for(code), job.eval_date,
+        )  # fmt: skip
     res = examine(
         path, Path(job.root), size, sha256, report, card, office.roster_codes,
         job.contacts,
@@ -103,6 +112,8 @@ def process_file(path: str, job: Job) -> FileResult:
         res.chunks, res.packed = render_ledgers(
             report, res.code or "", res.name, res.file, job.keep_rows
         )
+        if job.signals:
+            res.facts = signal_facts(report, signal_sheets())
     return res
 
 
@@ -131,18 +142,37 @@ def merge_folder(
     progress: Progress | None = None,
     keep_rows: bool = False,
     contacts: bool = False,
+    previous: Mapping[str, Previous] | None = None,
+    signals: bool = False,
 ) -> MergeResult:
     """Read, validate and score every workbook of ``folder``; resolve who is who.
 
     ``keep_rows``: keep the merged sheets' rows as values too (for
     :func:`~xlhfjz.office.summary.ledger_table`), not only rendered for the summary file;
-    ``contacts``: keep the records :func:`~xlhfjz.xlsx.summary.write_contacts` reads."""
+    ``contacts``: keep the records :func:`~xlhfjz.xlsx.summary.write_contacts` reads;
+    ``previous``: an earlier summary's communities (:func:`~xlhfjz.xlsx.previous.read_previous`)
+    for the 复核 (review.md); ``signals``: compute the 疑点提示 (with pandas, imported only
+    then; without pandas the result says why there are none)."""
     root = Path(folder)
     office = office or OfficeData()
     files, logs = find_files(root, recursive)
-    results = _run(files, Job(office, str(root), keep_rows, contacts), workers, progress)
+    job = Job(
+        office, str(root), keep_rows, contacts,
+        eval_date=office.eval_date or dt.date.today(), signals=signals,
+    )  # fmt: skip
+    results = _run(files, job, workers, progress)
     result = resolve(results, logs, root, office, contacts)
     _number_rows(result, workers)
+    result.eval_date = job.eval_date
+    if previous is not None:
+        result.reviews = review_all(result.communities, previous)
+    if signals:
+        try:
+            from xlhfjz.analysis.signals import find_signals
+        except ImportError:
+            result.signals_note = "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
+        else:
+            result.signals = find_signals(result.communities, office.parameters)
     return result
 
 

@@ -66,6 +66,10 @@ class CommunitySample:
     def cell(self, sheet: str, row_index: int, field_id: str) -> Any:
         return self.data[sheet][row_index][_index(sheet, field_id)]
 
+    def get(self, sheet: str, row_index: int, field_id: str) -> Any:
+        """One cell (row_index 0 = the first data row, Excel row 3)."""
+        return self.data[sheet][row_index][_index(sheet, field_id)]
+
     def set(self, sheet: str, row_index: int, field_id: str, value: Any) -> None:
         """Change one cell (row_index 0 = the first data row, Excel row 3)."""
         self.data[sheet][row_index][_index(sheet, field_id)] = value
@@ -247,7 +251,7 @@ def generate_community(
                          materials=rng.randint(80, 400) if "发放传单" in forms else None,
                          banners=rng.randint(1, 3) if "悬挂横幅" in forms else None,
                          consultations=rng.randint(5, audience // 3),
-                         evidence=f"照片及签到表（档案盒A-{i + 1:02d}）"))  # fmt: skip
+                         evidence=f"{short}照片及签到表（档案盒A-{i + 1:02d}）"))  # fmt: skip
     data[pub.name] = rows
 
     hh = basic["households"]
@@ -355,7 +359,7 @@ def generate_community(
             expected=staff_n,
             attended=staff_n - rng.randint(0, 2),
             hours=rng.choice((1.5, 2, 3)),
-            evidence=f"签到表及照片（档案盒B-{i + 1:02d}）",
+            evidence=f"{short}签到表及照片（档案盒B-{i + 1:02d}）",
         )
         for i in range(nt)
     ]
@@ -445,7 +449,8 @@ def generate_community(
         _row(
             mech,
             category=kinds[i % 4],
-            title=titles[kinds[i % 4]] + ("" if i < 4 else f"（修订{i // 4}）"),
+            title=f"{basic['community_name']}{titles[kinds[i % 4]]}"
+            + ("" if i < 4 else f"（修订{i // 4}）"),
             established=founded + dt.timedelta(days=i % 60),
             form=("正式文件", "上墙制度", "协作协议", "正式文件")[i % 4],
             partners="车站派出所、市场监管所" if kinds[i % 4] == "区域协作" else None,
@@ -461,7 +466,7 @@ def generate_community(
         if due > g.as_of:
             continue
         rows.append(_row(prog, period_label=f"第{i + 1}期", due=due, submitted=due - dt.timedelta(days=rng.randint(0, 3)),
-                         progress=f"完成{('宣传', '排查', '巡查', '培训')[i % 4]}工作，台账已更新",
+                         progress=f"{short}完成{('宣传', '排查', '巡查', '培训')[i % 4]}工作，台账已更新",
                          submitter=basic["filled_by"]))  # fmt: skip
     data[prog.name] = rows
 

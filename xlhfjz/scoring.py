@@ -38,16 +38,49 @@ from xlhfjz.model.schema import (
 )
 
 
+@dataclass(frozen=True)
+class Verification:
+    """The office's 核定 of one item (review.md 评分核定)."""
+
+    score: float
+    method: str
+    reason: str
+    verifier: str
+    date: dt.date
+    row: int | None = None
+    """Its row on 评分核定."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"score": round(self.score, 6), "method": self.method, "reason": self.reason,
+                "verifier": self.verifier, "date": self.date.isoformat()}  # fmt: skip
+
+
 @dataclass
 class Item:
     id: str
     name: str
     max: int
     score: float = 0.0
+    """The score that counts: the 核定分 when the office verified the item, else the 自评."""
     detail: str = ""
     missing: str = ""
     figures: dict[str, float] = field(default_factory=dict)
     """The counts behind ``detail`` (for the office's aggregates)."""
+    self_score: float | None = None
+    """The community's own (computed) score, kept when a 核定分 replaced it."""
+    verified: Verification | None = None
+
+    @property
+    def differs(self) -> bool:
+        """核定 and 自评 differ (every output shows both then)."""
+        return self.self_score is not None and abs(self.self_score - self.score) > 1e-9
+
+    def verified_text(self) -> str:
+        """“自评 12.0 分，核定 8.0 分（实地察看：理由）” — empty without a differing 核定."""
+        v = self.verified
+        if v is None or self.self_score is None:
+            return ""
+        return f"自评 {self.self_score:.1f} 分，核定 {v.score:.1f} 分（{v.method}：{v.reason}）"
 
 
 @dataclass
@@ -556,12 +589,29 @@ _REQUIRED_BASIC = {
 }
 
 
+def overdue_fixes(
+    inspections: Sequence[Mapping[str, Any]], eval_date: dt.date
+) -> list[Mapping[str, Any]]:
+    """督导检查 rows whose 整改期限 is before ``eval_date`` with no 整改完成日期 (G4)."""
+    return [
+        x
+        for x in inspections
+        if isinstance(x.get("fix_due"), dt.date)
+        and x["fix_due"] < eval_date
+        and not x.get("fix_done")
+    ]
+
+
 def score_report(
     report: Report,
     inspections: Sequence[Mapping[str, Any]] = (),
     parameters: Mapping[str, float] | None = None,
+    verifications: Mapping[str, Verification] | None = None,
+    eval_date: dt.date | None = None,
 ) -> ScoreCard:
-    """Score one validated community; ``inspections`` are the office's 督导检查 rows for it."""
+    """Score one validated community; ``inspections`` are the office's 督导检查 rows for it,
+    ``verifications`` its 评分核定 by item id (review.md), ``eval_date`` the day 整改期限 are
+    judged against (G4; default today)."""
     p = dict(DEFAULTS)
     p.update(parameters or {})
     items = {iid: Item(iid, name, mx) for iid, name, mx in ITEMS}
@@ -574,13 +624,18 @@ def score_report(
     for iid, it in items.items():
         ITEM_SCORERS[iid](facts, it)
         it.score = float(it.score)
+        verified = (verifications or {}).get(iid)
+        if verified is not None:
+            it.self_score, it.verified, it.score = it.score, verified, float(verified.score)
     total = sum(i.score for i in items.values())
+    overdue = overdue_fixes(inspections, eval_date or dt.date.today())
 
     v = facts.rows
     gates = {
         "G1": any(x["role"] == "组长" and x["status"] == "在任" for x in v["org_members"]),
         "G2": any(x["status"] == "在任" for x in v["liaison"]),
         "G3": report.basic.get("self_declared_clean") == "是",
+        "G4": not overdue,
     }
     vetoes: dict[str, str] = {}
     table = report.tables.get("leads")
@@ -601,7 +656,13 @@ def score_report(
         reasons = [f"{vid} {VETOES[vid]}：{ev}" for vid, ev in sorted(vetoes.items())]
     elif not all(gates.values()):
         result = "不具备验收条件"
-        reasons = [f"{g} 未满足：{GATES[g]}" for g, ok in gates.items() if not ok]
+        reasons = [f"{g} 未满足：{GATES[g]}" for g, ok in gates.items() if not ok and g != "G4"]
+        reasons += [
+            f"G4 未满足：{GATES['G4']}（{_date_text(x.get('inspect_date'))} 督导检查"
+            f"（督导检查表第{x.get('_row', '?')}行）要求 {_date_text(x['fix_due'])} 前整改，"
+            "尚未填写整改完成日期）"
+            for x in overdue
+        ]
     elif total >= p["excellent_line"]:
         result = "创建成功（优秀）"
     elif total >= p["pass_line"]:
@@ -623,22 +684,24 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "gates": card.gates,
         "vetoes": card.vetoes,
         "reasons": card.reasons,
-        "items": {
-            i.id: {
-                "score": round(i.score, 6),
-                "max": i.max,
-                "detail": i.detail,
-                "missing": i.missing,
-            }
-            for i in card.items.values()
-        },
+        "items": {i.id: _item_json(i) for i in card.items.values()},
         "parameters": {
             k: (int(v) if float(v).is_integer() else v) for k, v in card.parameters.items()
         },
     }
 
 
-__all__ = ["DEFAULTS", "ITEMS", "PARAMETERS", "RESULTS", "ScoreCard", "card_json", "score_report"]
+def _item_json(i: Item) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "score": round(i.score, 6),
+        "max": i.max,
+        "detail": i.detail,
+        "missing": i.missing,
+    }
+    if i.verified is not None:
+        out["self_score"] = round(i.self_score or 0.0, 6)
+        out["verified"] = i.verified.to_json()
+    return out
 
 
 __all__ = [
@@ -652,9 +715,11 @@ __all__ = [
     "Item",
     "Parameter",
     "ScoreCard",
+    "Verification",
     "card_json",
     "item",
     "month_list",
+    "overdue_fixes",
     "score_report",
     "week_list",
 ]

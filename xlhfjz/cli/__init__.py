@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--json", action="store_true", help="输出 JSON")
 
     off = sub.add_parser("office", help="生成街道汇总工作簿（设置、社区名单、督导检查、评分参数）")
+    off.add_argument(
+        "action", nargs="?", choices=["draw"], help="draw：从社区名单中随机抽取暗访社区"
+    )
+    off.add_argument("book", nargs="?", metavar="OFFICE", help="街道汇总工作簿（draw 时必填）")
+    off.add_argument("--n", type=_positive_int, help="抽取的社区个数（draw）")
+    off.add_argument("--seed", type=int, help="随机种子（draw；默认取自时钟，会打印并记录）")
     off.add_argument("-o", "--output", default=".", help="输出文件夹（默认当前文件夹）")
     off.add_argument(
         "--xlsx", action="store_true", help="生成不带宏和按钮的 .xlsx（默认生成带按钮的 .xlsm）"
@@ -137,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mg.add_argument(
         "--feedback", metavar="DIR", help="为每个社区生成反馈工作簿（本社区的问题清单和评分）"
+    )
+    mg.add_argument(
+        "--previous", metavar="SUMMARY.xlsx", help="上期汇总文件（复核：保持、警告、撤销）"
     )
     mg.add_argument("--recursive", action="store_true", help="也读取子文件夹")
     mg.add_argument("--force", action="store_true", help="覆盖已存在的、不是本工具生成的输出文件")
@@ -335,9 +344,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     out = []
     for name in args.files:
         report = validate_file(name)
+        code = report.community_code
         card = score_report(
-            report, office.inspections_for(report.community_code), office.parameters
-        )
+            report, office.inspections_for(code), office.parameters,
+            office.verifications_for(code), office.eval_date,
+        )  # fmt: skip
         out.append((report, card))
     if args.json:
         files = [
@@ -362,6 +373,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_office(args: argparse.Namespace) -> int:
+    if args.action == "draw":
+        return _cmd_draw(args)
     from xlhfjz.xlsx.office_book import write_office_workbook
 
     out = Path(args.output)
@@ -369,6 +382,25 @@ def cmd_office(args: argparse.Namespace) -> int:
     check_new_file(target, args.force)
     out.mkdir(parents=True, exist_ok=True)
     print(write_office_workbook(target))
+    return EXIT_OK
+
+
+def _cmd_draw(args: argparse.Namespace) -> int:
+    from xlhfjz.xlsx.draw import DrawError, draw_into
+
+    if not args.book or not args.n:
+        raise UsageError("用法：xlhfjz office draw 街道汇总.xlsm --n 个数 [--seed 种子]")
+    if not Path(args.book).is_file():
+        raise UsageError(f"找不到街道汇总工作簿“{args.book}”")
+    try:
+        seed, drawn = draw_into(args.book, args.n, args.seed)
+    except DrawError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAIL
+    print(f"随机种子：{seed}（已记入“抽查名单”，用同一种子可复核本次抽取）")
+    for d in drawn:
+        print(f"  {d.order}. {d.code} {d.name}")
+    print(f"已追加到“抽查名单”：{args.book}")
     return EXIT_OK
 
 
@@ -405,12 +437,22 @@ def cmd_merge(args: argparse.Namespace) -> int:
         for p in (folder.rglob("*") if args.recursive else folder.iterdir())
     ):
         print(f"注意：文件夹“{folder}”中没有 .xlsx/.xlsm 台账文件", file=sys.stderr)
+    previous = None
+    if args.previous:
+        from xlhfjz.xlsx.previous import NotASummary, read_previous
+
+        try:
+            previous = read_previous(args.previous)
+        except NotASummary as exc:
+            raise UsageError(str(exc)) from None
     result = merge_folder(
         folder,
         office,
         recursive=args.recursive,
         progress=_progress(sys.stderr.isatty()),
         contacts=bool(args.contacts),
+        previous=previous,
+        signals=True,
     )
     try:
         summary = write_summary(args.output, result)

@@ -11,7 +11,7 @@ from typing import Any
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.issues import SEVERITY_ZH
 from xlhfjz.model.values import display_width
-from xlhfjz.office.dashboard import dashboard
+from xlhfjz.office.dashboard import dashboard, review_sections
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.scoring import ScoreCard
 
@@ -64,6 +64,8 @@ def format_card(report: Report, card: ScoreCard) -> str:
         lines.append(
             f"  {item.id} {item.name:<8} {item.score:4.1f}/{item.max:<2}  {item.detail}{mark}"
         )
+        if item.differs:
+            lines.append(f"      街道核定：{item.verified_text()}")
     return "\n".join(lines)
 
 
@@ -109,4 +111,22 @@ def format_dashboard(result: MergeResult) -> str:
         lines.append("有问题的文件：")
         for f in d.problems:
             lines.append(f"  {f.file}：{f.reason}")
+    for title, header, rows in review_sections(d):
+        if not rows:
+            continue
+        lines.append("")
+        lines.append(f"{title}：")
+        for row in rows:
+            cells = [_cell_text(v) for v in row]
+            lines.append(
+                "  " + "  ".join(f"{h} {v}" for h, v in zip(header, cells, strict=True) if v)
+            )
     return "\n".join(lines)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)

@@ -240,7 +240,7 @@ def merge_button() -> None:
                MERGE_TITLE, "critical")  # fmt: skip
         return
 
-    result = merge_folder(folder, office, keep_rows=True)
+    result = merge_folder(folder, office, keep_rows=True, signals=True)
     summary: Path | None = None
     problem = None
     try:

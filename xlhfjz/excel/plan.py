@@ -452,8 +452,9 @@ def score_rows(card: ScoreCard, report: Report | None = None) -> list[list[Any]]
     rows.append(list(SCORE_HEADER))
     for item in card.items.values():
         full = item.score >= item.max - 1e-9
+        detail = "；".join(x for x in (item.verified_text(), item.detail) if x)
         rows.append(
-            [item.id, item.name, round(item.score, 1), item.max, item.detail or None,
+            [item.id, item.name, round(item.score, 1), item.max, detail or None,
              None if full else (item.missing or None)]
         )  # fmt: skip
     rows.append(["合计", None, round(card.total, 1), sum(i.max for i in card.items.values())])
@@ -482,7 +483,7 @@ def dashboard_rows(result: MergeResult, summary_path: str | None = None) -> list
     """汇总看板 as a block of values: KPIs, result counts, every community, nearest candidates,
     files with problems (the charts are in the ``.xlsx`` summary)."""
 
-    from xlhfjz.office.dashboard import dashboard
+    from xlhfjz.office.dashboard import dashboard, review_sections
 
     d = dashboard(result)
     rows: list[list[Any]] = [
@@ -520,6 +521,10 @@ def dashboard_rows(result: MergeResult, summary_path: str | None = None) -> list
         rows.append([f.file, f.outcome, f.reason])
     if not d.problems:
         rows.append(["（无）"])
+    for title, header, block_rows in review_sections(d):
+        rows += [[], [title], list(header), *(list(r) for r in block_rows)]
+        if not block_rows:
+            rows.append(["（无）"])
     return rows
 
 
@@ -544,7 +549,7 @@ def summary_blocks(
     comms = result.communities
     blocks: list[tuple[str, list[list[Any]], list[int]]] = [
         (DASHBOARD, dashboard_rows(result, summary_path), []),
-        (SCORES, table(*score_table(comms)), []),
+        (SCORES, table(*score_table(comms, result.reviews)), []),
         (ISSUES, table(*issue_table(comms)), []),
     ]
     for sheet in merged_sheets():
@@ -556,6 +561,11 @@ def summary_blocks(
         (PERSONS, table(*person_table(comms)), []),
         (LOG, table(*log_table(result.logs)), []),
     ]
+    if result.signals is not None:
+        from xlhfjz.office.fingerprints import SIGNAL_HEADER
+        from xlhfjz.xlsx.summary import SIGNALS
+
+        blocks.append((SIGNALS, table(SIGNAL_HEADER, (s.cells() for s in result.signals)), []))
     return blocks
 
 

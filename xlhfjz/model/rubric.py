@@ -43,6 +43,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("excellent_line", "优秀分数线", 90, "结果"),
     Parameter("pass_line", "达标分数线", 80, "结果"),
     Parameter("target_ratio", "街道创建成功比例目标", 0.5, "目标"),
+    Parameter("bulk_entry_rows", "集中补录行数", 10, "疑点"),
 )
 DEFAULTS: dict[str, float] = {p.id: p.default for p in PARAMETERS}
 
@@ -55,7 +56,14 @@ ITEMS: tuple[tuple[str, str, int], ...] = (
     ("D1", "志愿者", 5), ("D2", "责任书", 6), ("D3", "定期排查", 8), ("D4", "巡防", 6),
     ("E1", "四项机制", 8), ("E2", "定期报送", 4), ("E3", "线索闭环", 3),
 )  # fmt: skip
-GATES = {"G1": "有在任组长", "G2": "有在任联络员", "G3": "自评无非法集资机构和场所"}
+GATES = {
+    "G1": "有在任组长",
+    "G2": "有在任联络员",
+    "G3": "自评无非法集资机构和场所",
+    "G4": "整改按期完成",
+}
+#: 评分核定's 考评方式 (review.md).
+VERIFY_METHODS = ("材料审核", "实地察看", "随机调查", "电话抽查")
 VETOES = {
     "V1": "存在非法集资机构或场所",
     "V2": "发生涉非群体性事件",

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from xlhfjz.model import rules as r
 from xlhfjz.model.issues import E, W
+from xlhfjz.model.rubric import ITEMS, VERIFY_METHODS
 
 TEMPLATE_VERSION = "1.0"
 
@@ -815,6 +816,13 @@ OFFICE_SETTINGS = Sheet(
         ),
         Field("pass_line", "达标分数线", "number", required=False, hint="默认 80"),
         Field("excellent_line", "优秀分数线", "number", required=False, hint="默认 90"),
+        _date(
+            "eval_date",
+            "评估日期",
+            "any",
+            required=False,
+            hint="判断整改是否逾期的日期（默认为合并当天）",
+        ),
         _text(
             "folder",
             "台账文件夹",
@@ -864,7 +872,42 @@ INSPECTIONS = Sheet(
     ),
 )
 
-OFFICE_SHEETS: tuple[Sheet, ...] = (OFFICE_SETTINGS, ROSTER, INSPECTIONS)
+#: The rubric's item ids (A1 … E3), the choices of 评分核定's 评分项.
+ITEM_IDS = tuple(iid for iid, _, _ in ITEMS)
+
+VERIFICATIONS = Sheet(
+    "verifications",
+    "评分核定",
+    "街道处非专班评分核定",
+    "核定各评分项的得分（替代社区自评）",
+    "每次核定一行（仅街道填写）；同一社区同一评分项以核定日期最晚的一行为准",
+    (
+        Field("community_code", "社区代码", "code", hint="须在社区名单中"),
+        _choice("item", "评分项", ITEM_IDS, hint="A1 … E3"),
+        Field("verified", "核定分", "number", min_value=0, hint="0 至该项满分"),
+        _choice("method", "考评方式", VERIFY_METHODS),
+        _text("verifier", "核定人", 20),
+        _date("verified_on", "核定日期", "any"),
+        _text("reason", "理由", 300),
+    ),
+)
+
+DRAWS = Sheet(
+    "draws",
+    "抽查名单",
+    "随机抽查名单",
+    "暗访抽查的社区（由 xlhfjz office draw 追加，请勿改动）",
+    "每次抽取追加若干行",
+    (
+        _date("drawn_on", "抽取日期", "any"),
+        _int("seed", "随机种子"),
+        Field("community_code", "社区代码", "code"),
+        _text("community_name", "社区名称", 30),
+        _int("order", "顺序"),
+    ),
+)
+
+OFFICE_SHEETS: tuple[Sheet, ...] = (OFFICE_SETTINGS, ROSTER, INSPECTIONS, VERIFICATIONS, DRAWS)
 
 
 def schema_sheet(sheet_id: str) -> Sheet:

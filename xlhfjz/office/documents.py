@@ -39,6 +39,7 @@ def merge_json(result: MergeResult, summary: Path) -> dict[str, Any]:
                 "file": c.file,
                 "errors": c.errors,
                 "warnings": c.warnings,
+                **_review_json(result, c.code),
             }
             for c in result.communities
         ],
@@ -52,4 +53,23 @@ def merge_json(result: MergeResult, summary: Path) -> dict[str, Any]:
             }
             for log in result.logs
         ],
+    }
+
+
+def _review_json(result: MergeResult, code: str) -> dict[str, Any]:
+    """``"previous"`` and ``"review"`` of one community (``merge --previous``, review.md)."""
+    if result.reviews is None:
+        return {}
+    r = result.reviews.get(code)
+    prev = r.previous if r else None
+    return {
+        "previous": None
+        if prev is None
+        else {"result": prev.result, "total": prev.total, "review": prev.conclusion},
+        "review": None
+        if r is None
+        else {
+            "conclusion": r.conclusion or None,
+            "change": None if r.change is None else round(r.change, 6),
+        },
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlhfjz.checks.validate import Report
+from xlhfjz.office.fingerprints import SignalFacts
 from xlhfjz.scoring import ScoreCard
 
 
@@ -51,3 +52,5 @@ class FileResult:
     """The valid rows' values of 重点人员 (for 重点人员统计)."""
     contacts: dict[str, list[dict[str, Any]]] | None = None
     """Contact sheet id → every record's values (full phones); None unless asked for."""
+    facts: SignalFacts | None = None
+    """What the 疑点提示 need (fingerprints, dates, counts; no text); None unless asked for."""

@@ -1,4 +1,4 @@
-"""The office workbook's inputs (office.md): 设置, 社区名单, 督导检查, 评分参数.
+"""The office workbook's inputs (office.md, review.md): 设置, 社区名单, 督导检查, 评分核定, 评分参数.
 
 All optional: a missing office workbook, or a missing sheet in it, means defaults. The
 督导检查 sheet is validated like a ledger (same cell types, row rules and issue records).
@@ -6,6 +6,7 @@ All optional: a missing office workbook, or a missing sheet in it, means default
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +28,11 @@ from xlhfjz.model.schema import (
     OFFICE_SETTINGS,
     PARAMETERS_SHEET,
     ROSTER,
+    VERIFICATIONS,
     Field,
+    Sheet,
 )
+from xlhfjz.scoring import ITEMS, Verification
 
 #: Parameters that live in 设置 (not repeated in 评分参数).
 SETTINGS_PARAMETERS = ("target_ratio", "pass_line", "excellent_line")
@@ -43,11 +47,31 @@ class OfficeData:
     roster: list[dict[str, Any]] = field(default_factory=list)
     inspections: list[dict[str, Any]] = field(default_factory=list)
     """Valid 督导检查 rows (typed, plus ``_row``)."""
+    verifications: list[dict[str, Any]] = field(default_factory=list)
+    """Valid 评分核定 rows (typed, plus ``_row``)."""
     parameters: dict[str, float] = field(default_factory=lambda: dict(DEFAULTS))
     issues: list[Issue] = field(default_factory=list)
 
     def inspections_for(self, code: str | None) -> list[dict[str, Any]]:
         return [x for x in self.inspections if x.get("community_code") == code]
+
+    def verifications_for(self, code: str | None) -> dict[str, Verification]:
+        """Item id → the office's 核定 of it for this community: of several rows, the latest
+        核定日期 wins, then the lower row (review.md)."""
+        out: dict[str, Verification] = {}
+        rows = [x for x in self.verifications if x.get("community_code") == code]
+        for x in sorted(rows, key=lambda x: (x["verified_on"], x["_row"])):
+            out[x["item"]] = Verification(
+                float(x["verified"]), x["method"], x["reason"], x["verifier"], x["verified_on"],
+                x["_row"],
+            )  # fmt: skip
+        return out
+
+    @property
+    def eval_date(self) -> dt.date | None:
+        """设置's 评估日期 (None: the day of the merge)."""
+        value = self.settings.get("eval_date")
+        return value if isinstance(value, dt.date) else None
 
     @property
     def roster_codes(self) -> dict[str, str]:
@@ -92,9 +116,31 @@ def read_office(book: RawWorkbook) -> OfficeData:
                         sheet=INSPECTIONS, row=rec.row, field=code_field, value=code,
                         record=rec)  # fmt: skip
         data.inspections = [{**rec.values, "_row": rec.row} for rec in table.records if rec.valid]
+    if VERIFICATIONS.name in book.sheets:
+        table = validate_table(book, VERIFICATIONS, Context(), out)
+        _check_codes(table.records, VERIFICATIONS, data.roster_codes, out)
+        maxima = {iid: mx for iid, _, mx in ITEMS}
+        verified = VERIFICATIONS.field("verified")
+        for rec in table.records:
+            score, iid = rec.values.get("verified"), rec.values.get("item")
+            if isinstance(score, (int, float)) and iid in maxima and score > maxima[iid]:
+                out.add("invalid-number", f"核定分不能超过{iid}的满分 {maxima[iid]} 分",
+                        sheet=VERIFICATIONS, row=rec.row, field=verified, value=score,
+                        record=rec)  # fmt: skip
+        data.verifications = [{**rec.values, "_row": rec.row} for rec in table.records if rec.valid]
     data.parameters = _parameters(book, data.settings, out)
     data.issues = out.issues
     return data
+
+
+def _check_codes(records: Any, sheet: Sheet, codes: dict[str, str], out: Collector) -> None:
+    code_field = sheet.field("community_code")
+    for rec in records:
+        code = rec.values.get("community_code")
+        if codes and isinstance(code, str) and code not in codes:
+            out.add("unknown-reference", f"社区代码“{code}”不在社区名单中，请核对",
+                    sheet=sheet, row=rec.row, field=code_field, value=code,
+                    record=rec)  # fmt: skip
 
 
 def _parameters(book: RawWorkbook, settings: dict[str, Any], out: Collector) -> dict[str, float]:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.issues import E, Issue, W
@@ -38,6 +39,14 @@ class MergeResult:
     office: OfficeData
     contacts: bool = False
     """The contact sheets' records were kept (``merge_folder(..., contacts=True)``)."""
+    eval_date: dt.date | None = None
+    """The day 整改期限 were judged against (G4)."""
+    reviews: dict[str, Any] | None = None
+    """社区代码 → :class:`~xlhfjz.office.review.Review` (``merge --previous``), else None."""
+    signals: list[Any] | None = None
+    """疑点提示 rows (:class:`xlhfjz.analysis.signals.Signal`), None when not computed."""
+    signals_note: str = ""
+    """Why there are no 疑点提示 (e.g. pandas is not installed)."""
 
 
 def identity(report: Report, rel: str, roster: Mapping[str, str]) -> tuple[str, str]:

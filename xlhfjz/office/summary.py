@@ -169,10 +169,21 @@ def shortfall_text(card: ScoreCard) -> str:
 # ── 社区评分 ────────────────────────────────────────────────────────────────────────────────
 
 
-def score_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
+#: 社区评分's column that shows 自评 beside 核定 (review.md).
+VERIFIED_LABEL = "核定（自评→核定）"
+
+
+def score_table(
+    communities: Sequence[Community], reviews: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """社区评分; with ``reviews`` (``merge --previous``) the 复核 columns at the end."""
+    from xlhfjz.office.review import REVIEW_HEADER, review_cells
+
     header = ["社区代码", "社区名称", "创建结果", "总分", *(f"{iid} {name}" for iid, name, _ in ITEMS),
-              *(f"{g} {label}" for g, label in GATES.items()), "否决事项", "说明", "错误数", "提醒数",
-              "来源文件"]  # fmt: skip
+              *(f"{g} {label}" for g, label in GATES.items()), "否决事项", "说明", VERIFIED_LABEL,
+              "错误数", "提醒数", "来源文件"]  # fmt: skip
+    if reviews is not None:
+        header += REVIEW_HEADER
     rows = []
     for c in communities:
         card = c.card
@@ -181,8 +192,14 @@ def score_table(communities: Sequence[Community]) -> tuple[list[str], list[list[
         vetoes = "、".join(f"{v} {VETOES[v]}" for v in card.vetoes) if card else None
         reasons = "；".join(card.reasons) if card else None
         total = round(card.total, 1) if card else None
+        verified = "；".join(
+            f"{i.id} {i.verified_text()}" for i in card.items.values() if i.differs
+        ) if card else None  # fmt: skip
         rows.append([c.code, c.name, c.status, total, *items, *gates, vetoes or None, reasons or None,
-                     c.errors if c.report else None, c.warnings if c.report else None, c.file])  # fmt: skip
+                     verified or None, c.errors if c.report else None,
+                     c.warnings if c.report else None, c.file])  # fmt: skip
+        if reviews is not None:
+            rows[-1] += review_cells(reviews.get(c.code))
     return header, rows
 
 

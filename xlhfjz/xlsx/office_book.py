@@ -1,4 +1,5 @@
-"""The office workbook (office.md): 使用说明, 设置, 社区名单, 督导检查, 评分参数 — from the schema.
+"""The office workbook (office.md, review.md): 使用说明, 设置, 社区名单, 督导检查, 评分核定,
+抽查名单, 评分参数 — from the schema.
 
 Uses the community template's layout helpers, so the office sheets look and validate the same
 (dropdowns, date formats, protected headers). A ``.xlsm`` path gives the macro-enabled workbook
@@ -15,11 +16,13 @@ from typing import Any
 
 from xlhfjz.model.rubric import PARAMETERS
 from xlhfjz.model.schema import (
+    DRAWS,
     GUIDE_SHEET,
     INSPECTIONS,
     OFFICE_SETTINGS,
     PARAMETERS_SHEET,
     ROSTER,
+    VERIFICATIONS,
     Sheet,
 )
 from xlhfjz.office.inputs import SETTINGS_PARAMETERS
@@ -47,6 +50,7 @@ def write_office_workbook(
     settings: Mapping[str, Any] | None = None,
     roster: Sequence[Mapping[str, Any]] = (),
     inspections: Sequence[Mapping[str, Any]] = (),
+    verifications: Sequence[Mapping[str, Any]] = (),
     *,
     macros: bool | None = None,
     vba_modules: Sequence[tuple[str, str, str]] | None = None,
@@ -73,6 +77,13 @@ def write_office_workbook(
         write_ledger(
             wb.add_worksheet(INSPECTIONS.name), INSPECTIONS, styles, _rows(INSPECTIONS, inspections)
         )
+        write_ledger(
+            wb.add_worksheet(VERIFICATIONS.name),
+            VERIFICATIONS,
+            styles,
+            _rows(VERIFICATIONS, verifications),
+        )
+        write_ledger(wb.add_worksheet(DRAWS.name), DRAWS, styles, [])
         _write_parameters(wb.add_worksheet(PARAMETERS_SHEET), styles)
         guide.activate()
         if with_macros:
@@ -92,7 +103,8 @@ def _write_parameters(ws: Any, styles: Styles) -> None:
             continue
         ws.write_string(r, 0, p.label, styles.header["optional"])
         ws.write_number(r, 1, p.default, styles.get(locked=False, border=1))
-        ws.write_string(r, 2, f"评分项 {p.item}；默认 {p.default:g}", styles.locked_text)
+        use = "疑点提示" if p.item == "疑点" else f"评分项 {p.item}"
+        ws.write_string(r, 2, f"{use}；默认 {p.default:g}", styles.locked_text)
         ws.data_validation(r, 1, r, 1, {"validate": "decimal", "criteria": ">=", "value": 0,
                                         "error_type": "warning", "error_message": "请填写不小于0的数字"})  # fmt: skip
         r += 1
@@ -138,7 +150,14 @@ def _write_guide(ws: Any, styles: Styles, *, macros: bool = False) -> None:
             "否决事项用于一票否决，没有填“无”。",
             styles.para,
         ),
-        ("4. “评分参数”：评分细则中可调整的数值，改动后重新合并即生效。", styles.para),
+        (
+            "4. “评分核定”：街道核定某社区某评分项的得分（考评方式、核定人、核定日期、理由必填），"
+            "核定分替代社区自评；同一项以核定日期最晚的一行为准。“督导检查”中整改期限已过、"
+            "未填整改完成日期的，该社区“不具备验收条件”（G4，以“设置”中的评估日期判断）。"
+            "“抽查名单”由  xlhfjz office draw 本文件 --n 3  随机抽取并追加，请勿改动。"
+            "“评分参数”：评分细则中可调整的数值，改动后重新合并即生效。",
+            styles.para,
+        ),
         (merge, styles.para),
         (
             "6. 汇总中的姓名、电话已脱敏（张某某、138****1234）；线索和重点人员只统计数量。需要完整联系电话时，"

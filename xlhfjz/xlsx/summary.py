@@ -23,8 +23,9 @@ from xlsxwriter.worksheet import Worksheet
 from xlhfjz import __version__
 from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
-from xlhfjz.office.dashboard import Dashboard, dashboard
+from xlhfjz.office.dashboard import Dashboard, dashboard, review_sections
 from xlhfjz.office.fileresult import FileResult
+from xlhfjz.office.fingerprints import SIGNAL_HEADER
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     issue_table,
@@ -58,6 +59,7 @@ ISSUES = "问题清单"
 LEADS = "线索统计"
 PERSONS = "重点人员统计"
 LOG = "合并日志"
+SIGNALS = "疑点提示"
 CONTACTS_FILE = "联络员通讯录.xlsx"
 
 OPTIONS: dict[str, Any] = {
@@ -140,6 +142,7 @@ class _Formats:
         self.score = wb.add_format({**base, "num_format": "0.0"})
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
         self.bad = wb.add_format({**base, "bg_color": ERROR_FILL})
+        self.date = wb.add_format({**base, "num_format": DATE_FORMAT})
 
 
 def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
@@ -150,9 +153,11 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         dash = wb.add_worksheet(DASHBOARD)
-        header, rows = score_table(result.communities)
-        # code, name, result, total, 19 items, 3 gates, vetoes, reasons, E, W, file
-        score_widths = [14, 12, 16, 7] + [7] * (len(header) - 10) + [18, 30, 6, 6, 30]
+        header, rows = score_table(result.communities, result.reviews)
+        # code, name, result, total, 19 items, 4 gates, vetoes, reasons, 核定, E, W, file, 复核…
+        extra = 4 if result.reviews is not None else 0
+        score_widths = [14, 12, 16, 7] + [7] * (len(header) - 11 - extra) + [18, 30, 30, 6, 6, 30]
+        score_widths += [16, 8, 7, 10][:extra]
         _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(score_widths)))
         _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths=ISSUE_WIDTHS)
         for sheet, parts in merged_parts(result):
@@ -172,12 +177,17 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
+        if result.signals is not None:
+            rows = [s.cells() for s in result.signals]
+            _table_sheet(wb, SIGNALS, SIGNAL_HEADER, rows, fmt, widths=SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
     return target
 
 
+#: 编号, 类型, 社区代码, 社区名称, 台账, 行, 说明.
+SIGNAL_WIDTHS = dict(enumerate((7, 14, 14, 14, 10, 6, 80)))
 #: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
 ISSUE_WIDTHS = dict(enumerate((14, 14, 30, 10, 6, 14, 6, 22, 70)))
 #: The provenance columns of a merged sheet (社区代码, 社区名称, 来源文件, 来源行, 校验状态).
@@ -408,6 +418,21 @@ def _write_dashboard(wb: xlsxwriter.Workbook, ws: Worksheet, d: Dashboard, fmt: 
     if not d.problems:
         row += 1
         ws.write_string(row, 0, "（无）", fmt.cell)
+    for title, header, rows in review_sections(d):
+        row += 2
+        ws.write_string(row, 0, title, fmt.h2)
+        row += 1
+        ws.write_row(row, 0, header, fmt.header)
+        for values in rows:
+            row += 1
+            for col, value in enumerate(values):
+                if isinstance(value, dt.date):
+                    ws.write_datetime(row, col, value, fmt.date)
+                elif value is not None:
+                    ws.write(row, col, value, fmt.wrap if isinstance(value, str) else fmt.cell)
+        if not rows:
+            row += 1
+            ws.write_string(row, 0, "（无）", fmt.cell)
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)
