@@ -317,8 +317,13 @@ def create_app(
         name = None
         if not principal.is_office:
             name = await state.run(work.community_name, state.office(), principal.community_code)
+        from xlhfjz.model.rubric import GATES, ITEMS, VETOES
+        from xlhfjz.model.schema import SHEETS
+
+        rubric = {"items": [list(i) for i in ITEMS], "gates": GATES, "vetoes": VETOES,
+                  "sheets": [s.name for s in SHEETS]}  # fmt: skip
         return {"role": principal.role, "community_code": principal.community_code,
-                "community_name": name}  # fmt: skip
+                "community_name": name, "rubric": rubric}  # fmt: skip
 
     @app.get("/api/session")
     async def get_session(request: Request) -> dict[str, Any]:
