@@ -63,7 +63,8 @@
     if (failed) { XL.show(status, "error", failed.error); return; }
     var report = answers[0].data.files[0], card = answers[1].data.files[0];
     XL.show(status, "ok", "已校验“" + file.name + "”" + (report.community_name ? "（" + report.community_name + "）" : "")
-      + "：共检查 " + sum(report.rows) + " 行。");
+      + "：共检查 " + sum(report.rows) + " 行。"
+      + (report.counts.error ? "有错误的行不计分，请按下面的“发现的问题”改正。" : ""));
     showResult(file.name, report, card);
   }
 

@@ -43,6 +43,7 @@
     $("kpi-required").textContent = t.required;
     $("kpi-rate").textContent = (t.rate * 100).toFixed(1) + "%";
     $("kpi-gap").textContent = t.gap;
+    $("kpi-gap").parentNode.className = "kpi " + (t.gap ? "bad" : "good");
     $("sentence").textContent = "完成率：" + t.sentence + "。达标线 " + b.pass_line + " 分。";
 
     var body = $("communities").tBodies[0];
@@ -85,7 +86,7 @@
                axisLabel: { interval: 0, rotate: 20, fontSize: 13 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", data: b.counts.map(function (c) { return c[1]; }),
-                 label: { show: true, position: "top" }, itemStyle: { color: "#1d4e89" } }],
+                 barMaxWidth: 48, label: { show: true, position: "top" }, itemStyle: { color: "#1d4e89" } }],
     }, true);
     charts.scores.setOption({
       animation: false,
@@ -96,11 +97,13 @@
       yAxis: { type: "value", min: 0, max: 100 },
       series: [{
         type: "bar",
+        barMaxWidth: 48,
+        label: { show: true, position: "top", formatter: function (p) { return p.value.toFixed(1); } },
         data: b.scores.map(function (s) {
           return { value: Number(s[1].toFixed(1)), itemStyle: { color: s[1] >= b.pass_line ? "#1a7f37" : "#d4a72c" } };
         }),
         markLine: { symbol: "none", silent: true, lineStyle: { color: "#cf222e", width: 2, type: "solid" },
-                    label: { formatter: "达标线 " + b.pass_line }, data: [{ yAxis: b.pass_line }] },
+                    label: { position: "insideEndTop", formatter: "达标线 " + b.pass_line }, data: [{ yAxis: b.pass_line }] },
       }],
     }, true);
   }
