@@ -81,7 +81,9 @@
     $("score-total").textContent = XL.fixed(card.total);
     var result = $("score-result");
     result.textContent = card.result;
-    result.className = "result " + (PASSED.indexOf(card.result) >= 0 ? "pass" : "fail");
+    var passed = PASSED.indexOf(card.result) >= 0;
+    result.className = "result " + (passed ? "pass" : "fail");
+    $("score-total").parentNode.className = "count " + (passed ? "good" : "error");
     $("result").hidden = false;
     showIssues(report.issues);
     showScore(card);
