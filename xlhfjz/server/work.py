@@ -419,8 +419,8 @@ def board(ledgers: str, office_path: str | None) -> dict[str, Any]:
     doc = merge_json(result, Path())
     doc.pop("summary")
     t = d.target
-    target = {"n": t.n, "passed": t.passed, "required": t.required, "ratio": t.ratio}
-    target.update(rate=t.rate, gap=t.gap, sentence=t.sentence())
+    target: dict[str, Any] = {"n": t.n, "passed": t.passed, "required": t.required}
+    target.update(ratio=t.ratio, rate=t.rate, gap=t.gap, sentence=t.sentence())
     return {
         "merge": doc,
         "board": {
