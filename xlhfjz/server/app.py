@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -45,6 +46,22 @@ PAYLOAD_LIMIT = 64 << 20
 UPLOAD_LIMIT = LIMITS["max_file_bytes"] + (1 << 20)
 
 _NO_TOKEN = "缺少令牌或令牌无效（可能已被吊销）：请向街道处非办索取令牌"
+#: The pages' session cookie: the token itself, HttpOnly and SameSite=Strict (server.md).
+COOKIE = "xlhfjz_token"
+STATIC = Path(__file__).with_name("static")
+#: Everything a page loads comes from this server (the office network has no internet).
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_MEDIA = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+}
 _BUSY = "服务器正忙，请稍后再试"
 
 
@@ -144,6 +161,7 @@ class _State:
         self.pending = 0
         self.pool: ProcessPoolExecutor | None = None
         self.dashboard: tuple[Any, dict[str, Any]] | None = None
+        self.board: tuple[Any, dict[str, Any]] | None = None
 
     def start(self) -> None:
         self.pool = ProcessPoolExecutor(
@@ -228,10 +246,16 @@ def create_app(
 
     # ── who ─────────────────────────────────────────────────────────────────────────────────
 
+    def credentials(request: Request) -> str | None:
+        """The ``Authorization`` header, or the pages' session cookie as one."""
+        header = request.headers.get("authorization")
+        if header:
+            return header
+        cookie = request.cookies.get(COOKIE)
+        return f"Bearer {cookie}" if cookie else None
+
     async def who(request: Request) -> Principal:
-        principal = await run_in_threadpool(
-            authenticate, folder, request.headers.get("authorization")
-        )
+        principal = await run_in_threadpool(authenticate, folder, credentials(request))
         if principal is None:
             raise ApiError(401, _NO_TOKEN)
         request.state.actor = principal.label
@@ -265,14 +289,71 @@ def create_app(
     async def healthz() -> dict[str, Any]:
         return {"ok": True, "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse)
-    @app.get("/office", response_class=HTMLResponse)
-    async def placeholder() -> str:
-        return (
-            '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>xlhfjz</title>'
-            "<p>创建“无非法集资社区（村居）”街道服务器正在运行。网页版将在后续版本提供；"
-            "目前请使用台账工作簿中的按钮。</p></html>"
-        )
+    # ── the pages (server.md "The pages") ───────────────────────────────────────────────────
+
+    def page(name: str) -> FileResponse:
+        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8",
+                            headers=_PAGE_HEADERS)  # fmt: skip
+
+    @app.get("/")
+    async def community_page() -> FileResponse:
+        return page("community.html")
+
+    @app.get("/office")
+    async def office_page() -> FileResponse:
+        return page("office.html")
+
+    @app.get("/static/{name}")
+    async def static(name: str) -> FileResponse:
+        path = STATIC / name
+        if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+            raise ApiError(404, "找不到该地址")
+        media = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+        return FileResponse(path, media_type=media.get(path.suffix, "text/plain; charset=utf-8"),
+                            headers={"X-Content-Type-Options": "nosniff",
+                                     "Cache-Control": "no-cache"})  # fmt: skip
+
+    async def session_doc(principal: Principal) -> dict[str, Any]:
+        name = None
+        if not principal.is_office:
+            name = await state.run(work.community_name, state.office(), principal.community_code)
+        from xlhfjz.model.rubric import GATES, ITEMS, VETOES
+        from xlhfjz.model.schema import SHEETS
+
+        rubric = {"items": [list(i) for i in ITEMS], "gates": GATES, "vetoes": VETOES,
+                  "sheets": [s.name for s in SHEETS]}  # fmt: skip
+        return {"role": principal.role, "community_code": principal.community_code,
+                "community_name": name, "rubric": rubric}  # fmt: skip
+
+    @app.get("/api/session")
+    async def get_session(request: Request) -> dict[str, Any]:
+        """Who the page's cookie (or header) is: role, community code and name."""
+        return await session_doc(await who(request))
+
+    @app.post("/api/session")
+    async def open_session(request: Request) -> JSONResponse:
+        """The token form: ``{"token": …}`` → the session cookie (HttpOnly, SameSite=Strict)."""
+        try:
+            body = await request.json()
+            token = str(body.get("token", "")).strip()
+        except Exception:
+            token = ""
+        principal = await run_in_threadpool(authenticate, folder, f"Bearer {token}")
+        if not token or principal is None:
+            raise ApiError(401, "令牌不正确或已被吊销，请核对后重新输入（向街道处非办索取）")
+        request.state.actor = principal.label
+        if not limiter.allow(principal.token_id):
+            raise ApiError(429, "请求过于频繁，请稍等一分钟再试")
+        response = JSONResponse(await session_doc(principal))
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/",
+                            secure=request.url.scheme == "https")  # fmt: skip
+        return response
+
+    @app.delete("/api/session")
+    async def close_session() -> JSONResponse:
+        response = JSONResponse({"ok": True})
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+        return response
 
     # ── the buttons ─────────────────────────────────────────────────────────────────────────
 
@@ -401,6 +482,31 @@ def create_app(
         path.unlink(missing_ok=True)
         return {"files": [checked["score"]]}
 
+    @app.post("/api/marked")
+    async def api_marked(request: Request) -> FileResponse:
+        """The uploaded workbook back, marked (:mod:`xlhfjz.server.marked`)."""
+        principal = await who(request)
+        path, name, suffix = await receive_upload(request)
+        target = folder.incoming_path(suffix)
+        try:
+            status, done = await state.run(work.mark_file, str(path), suffix, str(target))
+            if status != 200:
+                raise ApiError(status, done["error"])
+            own(principal, done["community_code"])
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        finally:
+            path.unlink(missing_ok=True)
+        out = f"{Path(name).stem}_已标注{suffix}"
+        return FileResponse(
+            target,
+            media_type=_MEDIA[suffix],
+            headers={"Content-Disposition": f"attachment; filename=\"marked{suffix}\"; "
+                     f"filename*=UTF-8''{urllib.parse.quote(out)}"},
+            background=BackgroundTask(lambda: target.unlink(missing_ok=True)),
+        )  # fmt: skip
+
     @app.post("/api/submissions", status_code=201)
     async def api_submit(request: Request) -> JSONResponse:
         principal = await who(request)
@@ -442,6 +548,21 @@ def create_app(
             return state.dashboard[1]
         doc = await state.run(work.dashboard, str(folder.ledgers), state.office())
         state.dashboard = (key, doc)
+        return doc
+
+    @app.get("/api/board")
+    async def api_board(request: Request) -> dict[str, Any]:
+        """The office page's data (:func:`work.board`), with each community's last submission."""
+        office_only(await who(request))
+        key = await run_in_threadpool(ledger_key)
+        if state.board is None or state.board[0] != key:
+            state.board = (key, await state.run(work.board, str(folder.ledgers), state.office()))
+        doc = dict(state.board[1])
+        last: dict[str, str] = {}
+        for sub in await run_in_threadpool(folder.submissions):
+            last.setdefault(sub.community_code, sub.received_at)
+        doc["last_submitted"] = last
+        doc["version"] = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
         return doc
 
     @app.get("/api/summary.xlsx")

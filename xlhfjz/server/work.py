@@ -30,8 +30,11 @@ from xlhfjz.xlsx.guard import CONTENT_LIMITS
 __all__ = [
     "BUTTON_ROWS_MAX",
     "alert_action",
+    "board",
     "check_file",
+    "community_name",
     "init_worker",
+    "mark_file",
     "payload_community_code",
     "rebuild_payload",
     "run_button",
@@ -343,6 +346,30 @@ def check_file(path: str, display_name: str, office_path: str | None) -> Result:
     }
 
 
+def mark_file(path: str, suffix: str, target: str) -> Result:
+    """``POST /api/marked``: validate ``path`` and write it marked to ``target`` (same type; the
+    VBA project kept for ``.xlsm``): ``(200, {"community_code", "errors", "warnings",
+    "marked"})`` or a refusal (the reader's reason)."""
+    from xlhfjz.model.rawbook import UnreadableWorkbook
+    from xlhfjz.server.marked import mark_workbook
+    from xlhfjz.xlsx.guard import LIMITS
+
+    if os.path.getsize(path) > LIMITS["max_file_bytes"]:
+        return _error(413, "文件过大，超过允许的上限")
+    try:
+        done = mark_workbook(path, target, macros=suffix == ".xlsm")
+    except UnreadableWorkbook as exc:
+        Path(target).unlink(missing_ok=True)
+        return _error(422, f"无法读取该文件：{exc.reason}")
+    except Exception as exc:  # openpyxl refusing what the reader accepted
+        Path(target).unlink(missing_ok=True)
+        return _error(422, f"该工作簿可以校验，但无法在其中标注（{type(exc).__name__}）；"
+                           "请看网页上的问题列表逐条修改")  # fmt: skip
+    with open(target, "rb+") as fh:
+        os.fsync(fh.fileno())
+    return 200, done
+
+
 # ── the office ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -370,3 +397,44 @@ def summary(ledgers: str, office_path: str | None, target: str) -> Result:
     except SummaryWriteError as exc:
         return _error(500, f"汇总文件未能生成：{exc}")
     return 200, {"path": str(path)}
+
+
+def community_name(office_path: str | None, code: str | None) -> str | None:
+    """The name of a community on 社区名单 (None when it is not there)."""
+    if code is None:
+        return None
+    return _office(office_path).roster_codes.get(code)
+
+
+def board(ledgers: str, office_path: str | None) -> dict[str, Any]:
+    """The office page's data: the dashboard model of :mod:`xlhfjz.office.dashboard` (the one the
+    summary's 汇总看板 lays out) as JSON, and the ``merge --json`` document it was built from."""
+    from dataclasses import asdict
+
+    from xlhfjz.office.dashboard import dashboard as build
+    from xlhfjz.office.documents import merge_json
+
+    result = _merge(ledgers, office_path)
+    d = build(result)
+    doc = merge_json(result, Path())
+    doc.pop("summary")
+    t = d.target
+    target: dict[str, Any] = {"n": t.n, "passed": t.passed, "required": t.required}
+    target.update(ratio=t.ratio, rate=t.rate, gap=t.gap, sentence=t.sentence())
+    return {
+        "merge": doc,
+        "board": {
+            "title": d.title,
+            "street": d.street,
+            "generated": d.generated.strftime("%Y-%m-%d %H:%M:%S"),
+            "target": target,
+            "pass_line": d.pass_line,
+            "progress": [list(p) for p in d.progress],
+            "counts": [list(c) for c in d.counts],
+            "communities": [asdict(c) for c in d.communities],
+            "scores": [list(s) for s in d.scores],
+            "candidates": [asdict(c) for c in d.candidates],
+            "not_submitted": [list(n) for n in d.not_submitted],
+            "problems": [asdict(f) for f in d.problems],
+        },
+    }
