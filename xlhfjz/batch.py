@@ -8,7 +8,6 @@ missing communities marked 未提交, and the summary written atomically.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -81,8 +80,6 @@ class Job:
     """Keep the merged rows as values too (packed), not only rendered (see :func:`merge_folder`)."""
     contacts: bool = False
     """Keep the contact sheets' records (for :func:`~xlhfjz.xlsx.summary.write_contacts`)."""
-    overlap: bool = True
-    """Let the reader check parts in a helper thread (False when every core has a worker)."""
     eval_date: dt.date | None = None
     """The day 整改期限 are judged against (G4): 设置's 评估日期, else the day of the merge."""
     signals: bool = False
@@ -95,7 +92,7 @@ def process_file(path: str, job: Job) -> FileResult:
     The merged sheets' rows are rendered for the summary file here, in parallel (see
     :mod:`xlhfjz.xlsx.sheetdata`); the result carries only what the parent still reads."""
     size, sha256 = fingerprint(path)
-    report = validate_file(path, overlap=job.overlap)
+    report = validate_file(path)
     office = job.office
     card = None
     if report.readable:
@@ -212,7 +209,6 @@ def _run(
             if progress:
                 progress(k, total, p.name)
         return results
-    job = dataclasses.replace(job, overlap=False)
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
     ) as pool:

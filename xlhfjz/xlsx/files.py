@@ -18,13 +18,11 @@ def _ledger_sheet(name: str) -> bool:
     return norm_label(name) in _SHEET_KEYS
 
 
-def validate_file(path: str | os.PathLike[str], *, overlap: bool = True) -> Report:
-    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue.
-
-    ``overlap``: as :func:`~xlhfjz.xlsx.reader.read_workbook` (False in the merge's workers)."""
+def validate_file(path: str | os.PathLike[str]) -> Report:
+    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue."""
     name = os.fspath(path)
     try:
-        book = read_workbook(name, sheets=_ledger_sheet, overlap=overlap)
+        book = read_workbook(name, sheets=_ledger_sheet)
     except UnreadableWorkbook as exc:
         return unreadable_report(name, exc.reason)
     return validate_workbook(book)

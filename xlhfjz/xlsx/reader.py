@@ -28,8 +28,7 @@ they protect, so a hostile file costs bounded time and memory and can never cras
   a copy of the part without whitespace, with ``'`` read as ``"`` and ``:`` as ``<`` (so quoting,
   spacing and prefixes all fall into the usual form or out of it): every cell starts
   ``<c r="…"`` with a reference inside the claim, and no element has a second ``r`` attribute.
-  The scans run one sheet ahead of calamine in a helper thread (calamine releases the GIL while
-  it parses, so the two mostly overlap). Anything else — no dimension, a claim over the limits,
+  Each sheet is scanned just before calamine parses it. Anything else — no dimension, a claim over the limits,
   unusual XML — takes the exact path: a walk over the sheet's tags with calamine's own rules,
   which stops as soon as a limit is exceeded.
 
@@ -60,9 +59,8 @@ import os
 import stat
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any, Generic, Protocol, TypeVar
+from typing import IO, Any, Generic, TypeVar
 from xml.etree import ElementTree
 
 import python_calamine
@@ -90,7 +88,6 @@ from xlhfjz.xlsx.scan import Budget, Cells, SheetScan, scan_sheet
 from xlhfjz.xlsx.sniff import MISLEADING_SUFFIXES, ZIP_KIND_REASONS, sniff
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 __all__ = ["open_regular", "read_workbook"]
 
@@ -124,15 +121,12 @@ __all__ = ["open_regular", "read_workbook"]
 def read_workbook(
     path: str | os.PathLike[str],
     sheets: Iterable[str] | Callable[[str], bool] | None = None,
-    *,
-    overlap: bool = True,
 ) -> RawWorkbook:
     """Read every sheet (or only the named ones that exist, or those ``sheets(name)`` accepts)
     with python-calamine.
 
-    ``overlap``: check the parts in a helper thread while calamine parses (faster for one file);
-    False checks each part just before it is parsed, in this thread — less CPU in all, for a
-    caller that keeps every core busy already (the merge's workers).
+    Each part is checked just before calamine parses it, in this thread (a helper thread that
+    checked ahead while calamine parsed gave no measurable gain, and cost CPU in the merge).
 
     Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
     encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
@@ -157,25 +151,22 @@ def read_workbook(
         zf = sniff(fh)
         with zf:
             layout = _layout(zf)
-            # One helper thread checks the other XML parts, then scans the sheets in file order
-            # (limits, formula and error cells); calamine waits for a sheet's scan before it
-            # parses that sheet, and parses with the GIL released, so the two overlap.
-            with (
-                ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-scan") if overlap else _OnDemand()
-            ) as pool:
-                budget = Budget()
-                checked = pool.submit(_check_parts, zf, layout)
-                scans: dict[int, _Pending[SheetScan | None]] = {
-                    index: pool.submit(scan_sheet, zf, name, info, budget)
-                    for index, (name, info) in enumerate(layout.sheets)
-                    if wanted is None or wanted(name)
-                }
-                gate = _Gate(layout, checked, scans)
-                try:
-                    values = _read_values(fspath, wanted, gate, fh)
-                finally:
-                    for future in (checked, *scans.values()):
-                        future.cancel()
+            # The other XML parts are checked, and each sheet scanned (limits, formula and
+            # error cells), when calamine is about to parse it: a file refused early costs little.
+            budget = Budget()
+            checked = _Task(_check_parts, (zf, layout))
+            scans: dict[int, _Task[SheetScan | None]] = {
+                index: _Task(scan_sheet, (zf, name, info, budget))
+                for index, (name, info) in enumerate(layout.sheets)
+                if wanted is None or wanted(name)
+            }
+            gate = _Gate(layout, checked, scans)
+            try:
+                values = _read_values(fspath, wanted, gate, fh)
+            finally:
+                checked.cancel()
+                for task in scans.values():
+                    task.cancel()
     book = RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
     for name, rows, hidden, formulas in values:
         book.sheets[name] = RawSheet(
@@ -187,14 +178,6 @@ def read_workbook(
             hidden=hidden,
         )
     return book
-
-
-class _Pending(Protocol[T_co]):
-    """A check's outcome as :class:`_Gate` asks for it: a Future or an :class:`_OnDemand` task."""
-
-    def result(self) -> T_co: ...
-
-    def cancel(self) -> bool: ...
 
 
 class _Task(Generic[T]):
@@ -209,7 +192,7 @@ class _Task(Generic[T]):
             call, self._call = self._call, None
             try:
                 self._outcome = (True, call())
-            except BaseException as exc:  # kept and raised again, as Future.result() does
+            except BaseException as exc:  # kept and raised again on every ask
                 self._outcome = (False, exc)
         ok, value = self._outcome
         if not ok:
@@ -221,23 +204,10 @@ class _Task(Generic[T]):
         return True
 
 
-class _OnDemand:
-    """The executor of ``overlap=False``: each check runs in the caller's thread when needed."""
-
-    def __enter__(self) -> _OnDemand:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def submit(self, fn: Callable[..., T], *args: Any) -> _Task[T]:
-        return _Task(fn, args)
-
-
-def _result(future: _Pending[Any]) -> Any:
-    """A helper-thread result; an unexpected error there still becomes a reason."""
+def _result(task: _Task[Any]) -> Any:
+    """A check's result; an unexpected error there still becomes a reason."""
     try:
-        return future.result()
+        return task.result()
     except UnreadableWorkbook:
         raise
     except Exception as exc:
@@ -397,8 +367,8 @@ class _Gate:
     def __init__(
         self,
         layout: _Layout,
-        checked: _Pending[None],
-        scans: dict[int, _Pending[SheetScan | None]],
+        checked: _Task[None],
+        scans: dict[int, _Task[SheetScan | None]],
     ) -> None:
         self.names = layout.names
         self.checked = checked
