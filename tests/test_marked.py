@@ -24,15 +24,7 @@ CODE = "370303009001"
 
 @pytest.fixture(scope="module")
 def street(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from live_server import LiveServer
-
-    s = Street(tmp_path_factory.mktemp("marked"))
-    s.server = LiveServer(s.root, "--office", str(s.office), "--rate-limit", "6000",
-                          "--workers", "2")  # fmt: skip
-    s.server.start()
-    s.tokens[CODE] = s.token("--community", CODE)
-    s.tokens["370303009002"] = s.token("--community", "370303009002")
-    s.tokens["office"] = s.token("--office")
+    s = Street(tmp_path_factory.mktemp("marked")).serve([CODE, "370303009002"])
     yield s
     assert s.server.stop() == 0, s.server.output()
 

@@ -53,15 +53,7 @@ PLANTED_ROWS = [
 
 @pytest.fixture(scope="module")
 def street(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from live_server import LiveServer
-
-    s = Street(tmp_path_factory.mktemp("pages"))
-    s.server = LiveServer(s.root, "--office", str(s.office), "--rate-limit", "6000",
-                          "--workers", "2")  # fmt: skip
-    s.server.start()
-    for code in ROSTER:
-        s.tokens[code] = s.token("--community", code)
-    s.tokens["office"] = s.token("--office")
+    s = Street(tmp_path_factory.mktemp("pages")).serve(ROSTER)
     yield s
     assert s.server.stop() == 0, s.server.output()
 

@@ -74,6 +74,16 @@ class Street:
         assert self.server is not None
         return self.server.url
 
+    def serve(self, codes: Any) -> Street:
+        """Start ``xlhfjz serve`` on the folder and issue the office's and these communities' tokens."""
+        self.server = LiveServer(self.root, "--office", str(self.office), "--rate-limit", "6000",
+                                 "--workers", "2")  # fmt: skip
+        self.server.start()
+        for code in codes:
+            self.tokens[code] = self.token("--community", code)
+        self.tokens["office"] = self.token("--office")
+        return self
+
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
@@ -81,13 +91,7 @@ def auth(token: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def street(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    s = Street(tmp_path_factory.mktemp("street"))
-    s.server = LiveServer(s.root, "--office", str(s.office), "--rate-limit", "6000",
-                          "--workers", "2")  # fmt: skip
-    s.server.start()
-    for code in ROSTER:
-        s.tokens[code] = s.token("--community", code)
-    s.tokens["office"] = s.token("--office")
+    s = Street(tmp_path_factory.mktemp("street")).serve(ROSTER)
     yield s
     assert s.server.stop() == 0, s.server.output()
     assert "服务器已停止" in s.server.output()
