@@ -21,7 +21,7 @@ from pathlib import Path
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.inputs import OfficeData
-from xlhfjz.office.resolve import MergeResult, display_name, examine, resolve
+from xlhfjz.office.resolve import OFFICE_SHEETS, MergeResult, display_name, examine, resolve
 from xlhfjz.office.summary import FileLog
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
@@ -88,7 +88,7 @@ def process_file(path: str, job: Job) -> FileResult:
     The merged sheets' rows are rendered for the summary file here, in parallel (see
     :mod:`xlhfjz.xlsx.sheetdata`); the result carries only what the parent still reads."""
     size, sha256 = fingerprint(path)
-    report = validate_file(path, overlap=job.overlap)
+    report = validate_file(path, overlap=job.overlap, unless=OFFICE_SHEETS)
     office = job.office
     card = None
     if report.readable:

@@ -59,7 +59,7 @@ import io
 import os
 import stat
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any, Generic, Protocol, TypeVar
@@ -126,6 +126,7 @@ def read_workbook(
     sheets: Iterable[str] | Callable[[str], bool] | None = None,
     *,
     overlap: bool = True,
+    unless: Collection[str] = (),
 ) -> RawWorkbook:
     """Read every sheet (or only the named ones that exist, or those ``sheets(name)`` accepts)
     with python-calamine.
@@ -133,6 +134,10 @@ def read_workbook(
     ``overlap``: check the parts in a helper thread while calamine parses (faster for one file);
     False checks each part just before it is parsed, in this thread — less CPU in all, for a
     caller that keeps every core busy already (the merge's workers).
+
+    ``unless``: sheet names that mark a workbook the caller does not read (the office's own
+    outputs): if the workbook has one, no part is checked or parsed and the book lists only
+    its sheet names — recognised before the limits apply (a large summary would break them).
 
     Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
     encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
@@ -157,6 +162,8 @@ def read_workbook(
         zf = sniff(fh)
         with zf:
             layout = _layout(zf)
+            if unless and not set(unless).isdisjoint(layout.names):
+                return RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
             # One helper thread checks the other XML parts, then scans the sheets in file order
             # (limits, formula and error cells); calamine waits for a sheet's scan before it
             # parses that sheet, and parses with the GIL released, so the two overlap.
