@@ -137,6 +137,9 @@ _CANON = bytes.maketrans(b":'", b'<"')
 _DUPLICATE_R = re.compile(rb'"r=')  # a second r attribute: quick-xml lets the last one win
 
 
+_SPECIAL_TYPE = re.compile(rb't="(e|str|inlineStr)"')
+
+
 # on the part itself (quotes and spaces as they come)
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*(["'])e\1""")
 
@@ -233,12 +236,16 @@ def _fast_scan(
     for pattern in (_outside_claim(rows, cols), _DUPLICATE_R):
         if pattern.search(canon, *region):
             return None
-    # each special cell type, however it is quoted: one find apiece, not one regex for all
-    kinds = {
-        kind
-        for kind in (b"e", b"str", b"inlineStr")
-        if canon.find(b't="' + kind + b'"', *region) >= 0
-    }
+    # the special cell types, however they are quoted: one search for any, then one find per
+    # type, so that only the scans a type needs run (inline strings are common: openpyxl)
+    first = _SPECIAL_TYPE.search(canon, *region)
+    kinds: set[bytes] = set()
+    if first is not None:
+        kinds = {first.group(1)} | {
+            kind
+            for kind in (b"e", b"str", b"inlineStr")
+            if kind != first.group(1) and canon.find(b't="' + kind + b'"', *region) >= 0
+        }
     del canon
     scan = SheetScan(rows, cols, formula_cells(xml))
     if b"e" in kinds:
