@@ -29,9 +29,11 @@ def _cli(src: str, *args: str) -> Any:
     proc = subprocess.run(
         [sys.executable, "-m", "xlhfjz", *args], capture_output=True, text=True, env=env
     )
-    if proc.returncode not in (0, 1):
+    try:
+        doc = json.loads(proc.stdout)
+    except json.JSONDecodeError:
         raise SystemExit(f"{src}: {args} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout)
+    return {"exit code": proc.returncode, "document": doc}
 
 
 def _sheets(path: Path) -> dict[str, list[list[Any]]]:
