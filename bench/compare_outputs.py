@@ -32,7 +32,9 @@ def _cli(src: str, *args: str) -> Any:
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        raise SystemExit(f"{src}: {args} failed ({proc.returncode}): {proc.stderr[-2000:]}") from None
+        raise SystemExit(
+            f"{src}: {args} failed ({proc.returncode}): {proc.stderr[-2000:]}"
+        ) from None
     return {"exit code": proc.returncode, "document": doc}
 
 
