@@ -48,6 +48,10 @@ sys.exit(code)
 
 Command = tuple[list[str], dict[str, str]]
 
+#: Where the commands run: not a source tree, since ``-c`` and ``-m`` put the working directory
+#: first on ``sys.path`` (it would shadow ``--old``'s PYTHONPATH).
+NEUTRAL = tempfile.gettempdir()
+
 
 def run(cmd: list[str], extra: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user + system, the process and the workers it waited for:
@@ -58,7 +62,7 @@ def run(cmd: list[str], extra: dict[str, str] | None = None) -> tuple[float, flo
     env = dict(os.environ, XLHFJZ_BENCH_PEAK=peak_file, **(extra or {}))
     with tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=NEUTRAL)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -27,7 +27,11 @@ _STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
 def _cli(src: str, *args: str) -> Any:
     env = dict(os.environ, PYTHONPATH=src)
     proc = subprocess.run(
-        [sys.executable, "-m", "xlhfjz", *args], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "xlhfjz", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),  # not a source tree: -m puts the cwd first on sys.path
     )
     try:
         doc = json.loads(proc.stdout)
@@ -61,6 +65,9 @@ def main() -> None:
     ap.add_argument("--file", nargs="*", default=[])
     ap.add_argument("--folder", nargs="*", default=[])
     args = ap.parse_args()
+    args.file = [os.path.abspath(f) for f in args.file]
+    args.folder = [os.path.abspath(d) for d in args.folder]
+    args.old, args.new = os.path.abspath(args.old), os.path.abspath(args.new)
     bad = 0
     for f in args.file:
         a, b = (_cli(src, "validate", "--json", f) for src in (args.old, args.new))
