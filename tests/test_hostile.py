@@ -343,6 +343,53 @@ def test_a_string_of_exactly_the_limit_is_read_one_more_is_refused(
         read_workbook(path)
 
 
+def _writers_book(path: Path, writer: str, long_text: str) -> Path:
+    """2,000 rows of short texts and, at C1000, ``long_text``: written by XlsxWriter (shared
+    strings, its own 32,767 cap lifted) or openpyxl (inline strings, the cell's value set past
+    its truncation)."""
+    if writer == "xlsxwriter":
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet("宣传活动")
+        ws.xls_strmax = 1 << 20
+        for r in range(2000):
+            ws.write_row(r, 0, [f"第{r}行", "文字" * 20])
+        ws.write_string(999, 2, long_text)
+        wb.close()
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "宣传活动"
+        for r in range(1, 2001):
+            ws.append([f"第{r - 1}行", "文字" * 20])
+        ws["C1000"] = "x"
+        ws["C1000"]._value = long_text
+        wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("writer", ["xlsxwriter", "openpyxl"])
+def test_a_cell_one_character_over_the_limit_is_refused_whoever_wrote_it(
+    tmp_path: Path, writer: str
+) -> None:
+    text = "好" * LIMIT
+    book = read_workbook(_writers_book(tmp_path / "a.xlsx", writer, text))
+    rows = book.sheets["宣传活动"].rows
+    assert len(rows) == 2000 and rows[999] == ["第999行", "文字" * 20, text]
+    path = _writers_book(tmp_path / "b.xlsx", writer, text + "好")
+    kind = "inlineStr" if writer == "openpyxl" else 't="s"'
+    with zipfile.ZipFile(path) as zf:  # written as the writer writes text, all of it
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+        strings = zf.read("xl/sharedStrings.xml").decode() if writer == "xlsxwriter" else sheet
+    assert kind in sheet and "好" * (LIMIT + 1) in strings
+    where = "C1000 单元格有 32,768 个字符" if writer == "openpyxl" else "32,767 个字符"
+    with pytest.raises(UnreadableWorkbook, match=where):
+        read_workbook(path)
+
+
 def test_many_short_strings_are_not_one_long_one(tmp_path: Path) -> None:
     strings = [f"第{i}条记录" for i in range(60_000)]  # 600,000 characters in all
     for end_tag in ("</si>", "</si >", "</si\n>"):

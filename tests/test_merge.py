@@ -30,6 +30,8 @@ from xlhfjz.office.inputs import OfficeData, read_office
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
 from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.files import validate_file
+from xlhfjz.xlsx.guard import CONTENT_LIMITS
 from xlhfjz.xlsx.office_book import write_office_workbook
 from xlhfjz.xlsx.reader import read_workbook
 from xlhfjz.xlsx.summary import write_contacts, write_summary
@@ -830,6 +832,32 @@ def test_a_summary_left_in_the_folder_is_skipped_not_merged(street: Street, tmp_
     log = next(x for x in result.logs if x.file == "汇总.xlsx")
     assert (log.outcome, log.reason) == ("skipped", "这是合并生成的汇总文件，不是社区台账")
     assert [c.code for c in result.communities] == [A]
+
+
+def test_a_summary_over_the_limits_is_still_skipped_not_unreadable(
+    street: Street, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a city's summary breaks max_cells; lowered here so that this street's summary does and the
+    # ledger does not: the summary is recognised by its sheets before the limits apply
+    s = _sample(24, "甲社区", A)
+    write_community_workbook(tmp_path / FILE_A, basic=s.basic, data=s.data)
+    (tmp_path / "汇总.xlsx").write_bytes(street.summary.read_bytes())
+
+    def cells(path: Path) -> int:
+        book = CalamineWorkbook.from_path(str(path))
+        names = [n for n in book.sheet_names if n in BY_NAME]
+        grids = [book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names]
+        return sum(len(g) * max(map(len, g), default=0) for g in grids)
+
+    ledger, summary = cells(tmp_path / FILE_A), cells(street.summary)
+    assert ledger < summary
+    monkeypatch.setitem(CONTENT_LIMITS, "max_cells", ledger)
+    refused = validate_file(tmp_path / "汇总.xlsx")  # read as a ledger: over the limit
+    assert not refused.readable and "max_cells" in refused.issues[0].message
+    result = merge_folder(tmp_path, workers=1)
+    log = next(x for x in result.logs if x.file == "汇总.xlsx")
+    assert (log.outcome, log.reason) == ("skipped", "这是合并生成的汇总文件，不是社区台账")
+    assert [(c.code, c.file) for c in result.communities] == [(A, FILE_A)]
 
 
 def test_merged_rows_are_the_same_with_one_worker_and_two(street: Street, tmp_path: Path) -> None:

@@ -17,11 +17,17 @@ from xlhfjz.xlsx.sheetdata import (
     DATE_STYLE,
     EXCEL_MAX_CHARS,
     BulkSheet,
+    Spool,
+    Stored,
+    StoredList,
     column_letters,
     escape,
+    number_rows,
     place,
     render_rows,
+    render_template,
     splice,
+    spooled,
 )
 
 ROWS = [
@@ -31,8 +37,9 @@ ROWS = [
 ]
 
 
-def build(tmp_path: Path, rows: list[list], split: int = 1) -> Path:
-    """``rows`` rendered in two chunks (the first ``split`` rows, the rest) and spliced."""
+def build(tmp_path: Path, rows: list[list], split: int = 1, spool: Spool | None = None) -> Path:
+    """``rows`` rendered in two chunks (the first ``split`` rows, the rest) and spliced
+    (``spool``: the chunks' bytes waiting on disk, as the merge keeps them)."""
     src, dst = tmp_path / "src.xlsx", tmp_path / "dst.xlsx"
     wb = xlsxwriter.Workbook(str(src))
     date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -46,9 +53,29 @@ def build(tmp_path: Path, rows: list[list], split: int = 1) -> Path:
         render_rows((), 2 + split),
         render_rows(rows[split:], 2 + split),
     ]
+    if spool is not None:
+        chunks = [spooled(c, spool) for c in chunks]
+        assert all(isinstance(c.data, Stored) for c in chunks if c.rows)
     counts = splice(src, dst, {"xl/worksheets/sheet2.xml": BulkSheet(chunks, 5)})
     assert counts == {"xl/worksheets/sheet2.xml": len(rows)}
     return dst
+
+
+def test_rows_kept_in_a_spool_are_spliced_byte_for_byte(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    memory = build(tmp_path / "a", ROWS, split=2)
+    disk = build(tmp_path / "b", ROWS, split=2, spool=Spool())
+    assert memory.read_bytes() == disk.read_bytes()
+    spool = Spool()
+    template = render_template(ROWS)
+    kept = spooled(template, spool)
+    assert isinstance(kept.data, Stored) and len(kept.data) == len(template.data)
+    assert number_rows(kept, 7) == number_rows(template, 7)
+    leads = [{"lead_id": "XS-001", "source": "群众举报"}, {"lead_id": "XS-002", "source": "排查"}]
+    stored = StoredList(leads, spool)
+    assert len(stored) == 2 and list(stored) == leads and list(stored) == leads
+    assert stored[1] == {"lead_id": "XS-002", "source": "排查"}
 
 
 def test_streamed_rows_read_back_exactly(tmp_path: Path) -> None:

@@ -13,28 +13,32 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.fingerprints import signal_facts, signal_sheets
 from xlhfjz.office.inputs import OfficeData
-from xlhfjz.office.resolve import MergeResult, display_name, examine, resolve
+from xlhfjz.office.resolve import OFFICE_SHEETS, MergeResult, display_name, examine, resolve
 from xlhfjz.office.review import Previous, review_all
 from xlhfjz.office.summary import FileLog
 from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
 from xlhfjz.xlsx.guard import LIMITS
 from xlhfjz.xlsx.reader import open_regular
-from xlhfjz.xlsx.sheetdata import Template, number_rows
+from xlhfjz.xlsx.sheetdata import Chunk, Spool, StoredList, Template, number_rows, spooled
 from xlhfjz.xlsx.summary import merged_parts, render_ledgers
 
 EXTENSIONS = (".xlsx", ".xlsm")
 
 Progress = Callable[[int, int, str], None]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def find_files(folder: Path, recursive: bool = False) -> tuple[list[Path], list[FileLog]]:
@@ -92,7 +96,7 @@ def process_file(path: str, job: Job) -> FileResult:
     The merged sheets' rows are rendered for the summary file here, in parallel (see
     :mod:`xlhfjz.xlsx.sheetdata`); the result carries only what the parent still reads."""
     size, sha256 = fingerprint(path)
-    report = validate_file(path)
+    report = validate_file(path, unless=OFFICE_SHEETS)
     office = job.office
     card = None
     if report.readable:
@@ -157,9 +161,10 @@ def merge_folder(
         office, str(root), keep_rows, contacts,
         eval_date=office.eval_date or dt.date.today(), signals=signals,
     )  # fmt: skip
-    results = _run(files, job, workers, progress)
+    spool = Spool()  # the rendered rows wait here, not in memory (README 性能)
+    results = _run(files, job, workers, progress, spool)
     result = resolve(results, logs, root, office, contacts)
-    _number_rows(result, workers)
+    _number_rows(result, workers, spool)
     result.eval_date = job.eval_date
     if previous is not None:
         result.reviews = review_all(result.communities, previous)
@@ -173,9 +178,10 @@ def merge_folder(
     return result
 
 
-def _number_rows(result: MergeResult, workers: int | None) -> None:
+def _number_rows(result: MergeResult, workers: int | None, spool: Spool) -> None:
     """The second pass: now that the order of the communities is known, give every rendered
-    row its Excel row number (:func:`~xlhfjz.xlsx.sheetdata.number_rows`), in parallel."""
+    row its Excel row number (:func:`~xlhfjz.xlsx.sheetdata.number_rows`), in parallel; the
+    numbered rows go to ``spool`` as they come, and only a few batches are in flight at once."""
     jobs = [
         (res, sheet.id, first)
         for sheet, parts in merged_parts(result)
@@ -184,28 +190,71 @@ def _number_rows(result: MergeResult, workers: int | None) -> None:
         if isinstance(res.chunks[sheet.id], Template) and res.chunks[sheet.id].rows
     ]
     workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
-    templates = [res.chunks[sheet_id] for res, sheet_id, _ in jobs]
-    firsts = [first for _, _, first in jobs]
+    batches = [jobs[k : k + _BATCH] for k in range(0, len(jobs), _BATCH)]
+
+    def work(batch: list[tuple[FileResult, str, int]]) -> list[tuple[Template, int]]:
+        # the template's bytes read back here, one batch at a time, to travel to a worker
+        out = []
+        for res, sheet_id, first in batch:
+            template = res.chunks[sheet_id]
+            out.append((Template(bytes(template.data), template.rows), first))
+        return out
+
     if workers <= 1 or len(jobs) <= 8:
-        chunks = list(map(number_rows, templates, firsts))
-    else:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
-        ) as pool:
-            chunks = list(pool.map(number_rows, templates, firsts, chunksize=16))
-    for (res, sheet_id, _), chunk in zip(jobs, chunks, strict=True):
-        res.chunks[sheet_id] = chunk
+        numbered: Iterator[list[Chunk]] = (_number_batch(work(b)) for b in batches)
+        _store(batches, numbered, spool)
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
+        _store(batches, _bounded(pool, _number_batch, map(work, batches), 4 * workers), spool)
+
+
+_BATCH = 16
+"""Templates numbered per task of the second pass."""
+
+
+def _number_batch(batch: list[tuple[Template, int]]) -> list[Chunk]:
+    return [number_rows(template, first) for template, first in batch]
+
+
+def _store(
+    batches: list[list[tuple[FileResult, str, int]]],
+    numbered: Iterable[list[Chunk]],
+    spool: Spool,
+) -> None:
+    for batch, chunks in zip(batches, numbered, strict=True):
+        for (res, sheet_id, _), chunk in zip(batch, chunks, strict=True):
+            res.chunks[sheet_id] = spooled(chunk, spool)
+
+
+def _bounded(
+    pool: ProcessPoolExecutor, fn: Callable[[T], R], items: Iterable[T], window: int
+) -> Iterator[R]:
+    """``map(fn, items)`` in ``pool``, in order, with at most ``window`` tasks submitted and
+    not yet taken (``pool.map`` would submit them all at once, and hold all their results)."""
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _run(
-    files: Sequence[Path], job: Job, workers: int | None, progress: Progress | None
+    files: Sequence[Path],
+    job: Job,
+    workers: int | None,
+    progress: Progress | None,
+    spool: Spool | None = None,
 ) -> list[FileResult]:
     total = len(files)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
     results: list[FileResult] = []
     if workers <= 1 or total <= 2:
         for k, p in enumerate(files, 1):
-            results.append(process_file(str(p), job))
+            results.append(_keep(process_file(str(p), job), spool))
             if progress:
                 progress(k, total, p.name)
         return results
@@ -215,10 +264,23 @@ def _run(
         for k, res in enumerate(
             pool.map(process_file, map(str, files), [job] * total, chunksize=2), 1
         ):
-            results.append(res)
+            results.append(_keep(res, spool))
             if progress:
                 progress(k, total, Path(res.path).name)
     return results
+
+
+def _keep(res: FileResult, spool: Spool | None) -> FileResult:
+    """A worker's result as the main process keeps it: its rendered rows, 线索 and 重点人员
+    (read only to write the summary) in ``spool``, so that the main process's memory does not
+    grow with the number of communities."""
+    if spool is not None:
+        res.chunks = {sid: spooled(chunk, spool) for sid, chunk in res.chunks.items()}
+        if res.leads:
+            res.leads = StoredList(res.leads, spool)
+        if res.persons:
+            res.persons = StoredList(res.persons, spool)
+    return res
 
 
 def _die_with_parent(parent: int) -> None:

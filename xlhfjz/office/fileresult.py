@@ -9,6 +9,7 @@ values only, the contact sheets' records and the rows as values only when asked 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,10 +47,10 @@ class FileResult:
     packed: dict[str, bytes] | None = None
     """Merged sheet id → its rows as values (:func:`xlhfjz.office.summary.pack_rows`); None
     unless the merge was asked to keep them (``keep_rows``)."""
-    leads: list[dict[str, Any]] = field(default_factory=list)
-    """The valid rows' values of 线索 (for 线索统计)."""
-    persons: list[dict[str, Any]] = field(default_factory=list)
-    """The valid rows' values of 重点人员 (for 重点人员统计)."""
+    leads: Sequence[dict[str, Any]] = field(default_factory=list)
+    """The valid rows' values of 线索 (for 线索统计; the merge keeps them on disk)."""
+    persons: Sequence[dict[str, Any]] = field(default_factory=list)
+    """The valid rows' values of 重点人员 (for 重点人员统计; the merge keeps them on disk)."""
     contacts: dict[str, list[dict[str, Any]]] | None = None
     """Contact sheet id → every record's values (full phones); None unless asked for."""
     facts: SignalFacts | None = None

@@ -60,6 +60,8 @@ _MIN_DATE = dt.date.min
 
 #: Sheets that mark the office's own files (a summary or the office workbook left in the folder).
 _OFFICE_MARKS = {"汇总看板": "这是合并生成的汇总文件", "督导检查": "这是街道汇总工作簿"}
+OFFICE_SHEETS = frozenset(_OFFICE_MARKS)
+"""The sheet names of the office's own files: the merge recognises them before reading more."""
 
 
 def not_a_ledger(report: Report) -> tuple[str, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 from xlhfjz.checks.validate import Report, norm_label, unreadable_report, validate_workbook
 from xlhfjz.model.rawbook import UnreadableWorkbook
@@ -18,11 +19,14 @@ def _ledger_sheet(name: str) -> bool:
     return norm_label(name) in _SHEET_KEYS
 
 
-def validate_file(path: str | os.PathLike[str]) -> Report:
-    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue."""
+def validate_file(path: str | os.PathLike[str], *, unless: Collection[str] = ()) -> Report:
+    """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue.
+
+    ``unless``: as :func:`~xlhfjz.xlsx.reader.read_workbook` (the merge's workers pass the
+    sheets that mark the office's own outputs)."""
     name = os.fspath(path)
     try:
-        book = read_workbook(name, sheets=_ledger_sheet)
+        book = read_workbook(name, sheets=_ledger_sheet, unless=unless)
     except UnreadableWorkbook as exc:
         return unreadable_report(name, exc.reason)
     return validate_workbook(book)

@@ -58,7 +58,7 @@ import io
 import os
 import stat
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 from xml.etree import ElementTree
@@ -121,12 +121,18 @@ __all__ = ["open_regular", "read_workbook"]
 def read_workbook(
     path: str | os.PathLike[str],
     sheets: Iterable[str] | Callable[[str], bool] | None = None,
+    *,
+    unless: Collection[str] = (),
 ) -> RawWorkbook:
     """Read every sheet (or only the named ones that exist, or those ``sheets(name)`` accepts)
     with python-calamine.
 
     Each part is checked just before calamine parses it, in this thread (a helper thread that
     checked ahead while calamine parsed gave no measurable gain, and cost CPU in the merge).
+
+    ``unless``: sheet names that mark a workbook the caller does not read (the office's own
+    outputs): if the workbook has one, no part is checked or parsed and the book lists only
+    its sheet names — recognised before the limits apply (a large summary would break them).
 
     Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
     encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
@@ -151,6 +157,8 @@ def read_workbook(
         zf = sniff(fh)
         with zf:
             layout = _layout(zf)
+            if unless and not set(unless).isdisjoint(layout.names):
+                return RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
             # The other XML parts are checked, and each sheet scanned (limits, formula and
             # error cells), when calamine is about to parse it: a file refused early costs little.
             budget = Budget()

@@ -137,7 +137,7 @@ _CANON = bytes.maketrans(b":'", b'<"')
 _DUPLICATE_R = re.compile(rb'"r=')  # a second r attribute: quick-xml lets the last one win
 
 
-_SPECIAL_TYPE = re.compile(rb't="(?:e|str|inlineStr)"')
+_SPECIAL_TYPE = re.compile(rb't="(e|str|inlineStr)"')
 
 
 # on the part itself (quotes and spaces as they come)
@@ -236,40 +236,53 @@ def _fast_scan(
     for pattern in (_outside_claim(rows, cols), _DUPLICATE_R):
         if pattern.search(canon, *region):
             return None
-    special = _SPECIAL_TYPE.search(canon, *region) is not None  # however they are quoted
+    # the special cell types, however they are quoted: one search for any, then one find per
+    # type, so that only the scans a type needs run (inline strings are common: openpyxl)
+    first = _SPECIAL_TYPE.search(canon, *region)
+    kinds: set[bytes] = set()
+    if first is not None:
+        kinds = {first.group(1)} | {
+            kind
+            for kind in (b"e", b"str", b"inlineStr")
+            if kind != first.group(1) and canon.find(b't="' + kind + b'"', *region) >= 0
+        }
     del canon
     scan = SheetScan(rows, cols, formula_cells(xml))
-    if not special:
+    if b"e" in kinds:
+        for m in _ERROR_TYPE.finditer(xml, start, end):
+            cell = _enclosing_cell(xml, m.start())
+            if cell is None:
+                return None
+            close = _CELL_END.search(xml, m.end(), end)
+            value = _VALUE_TEXT.search(xml, m.end(), close.start() if close else end)
+            if value is not None and value.group(1).strip():
+                scan.errors[cell] = value.group(1).strip().decode("utf-8", errors="replace")
+    limit = CONTENT_LIMITS["max_cell_chars"]
+    texts = [kind for kind in (b"inlineStr", b"str") if kind in kinds]
+    if not texts or not _long_span(xml, start, end, limit + 1):
         return scan
-    for m in _ERROR_TYPE.finditer(xml, start, end):
-        cell = _enclosing_cell(xml, m.start())
-        if cell is None:
-            return None
-        close = _CELL_END.search(xml, m.end(), end)
-        value = _VALUE_TEXT.search(xml, m.end(), close.start() if close else end)
-        if value is not None and value.group(1).strip():
-            scan.errors[cell] = value.group(1).strip().decode("utf-8", errors="replace")
-    for pattern in (_long_inline(), _long_formula_text()):
-        for m in pattern.finditer(xml, start, end):
+    for kind in texts:
+        for m in _long_cell(kind, limit).finditer(xml, start, end):
             cell = _enclosing_cell(xml, m.start())
             if cell is None:
                 return None
             close = _CELL_END.search(xml, m.end(), end)
             stop = close.start() if close else end
-            limit = CONTENT_LIMITS["max_cell_chars"]
             chars = text_chars(xml[xml.find(b">", m.start()) + 1 : stop])
             if chars > limit:
                 raise UnreadableWorkbook(_too_long(name, *cell, chars, limit))
     return scan
 
 
-def _long_inline() -> re.Pattern[bytes]:
-    """An inline string longer than ``max_cell_chars`` bytes (only those can be too long)."""
-    return _long_cell(b"inlineStr", CONTENT_LIMITS["max_cell_chars"])
+def _long_span(xml: bytes, start: int, end: int, n: int) -> bool:
+    """Whether ``xml[start:end]`` may hold ``n`` bytes in a row without a ``</c>``: only then can a
+    cell's text be longer than ``n - 1`` characters (a character takes at least one byte).
 
-
-def _long_formula_text() -> re.Pattern[bytes]:
-    return _long_cell(b"str", CONTENT_LIMITS["max_cell_chars"])
+    Any ``n`` bytes contain a whole block of ``n // 2`` bytes counted from ``start``; if every
+    such block holds a ``</c>``, no span of ``n`` bytes lacks one — one short find per block."""
+    block = max(n // 2, 1)
+    blocks = range(start, end - block + 1, block)
+    return any(xml.find(b"</c>", lo, lo + block) < 0 for lo in blocks)
 
 
 @functools.lru_cache(maxsize=8)

@@ -36,13 +36,17 @@ UTF-8 cannot carry, as U+FFFD).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import operator
+import pickle
 import re
 import struct
+import tempfile
+import threading
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -67,11 +71,86 @@ DEFLATE_LEVEL = 1
 DATE_STYLE = 1
 
 
+class Spool:
+    """Bytes kept in an anonymous temporary file instead of memory: the merge's main process
+    keeps every community's rendered rows until it writes the summary, so they wait on disk
+    (its memory then does not grow with the number of communities). The file is gone once the
+    last :class:`Stored` of it is."""
+
+    def __init__(self) -> None:
+        self._fh = tempfile.TemporaryFile(prefix="xlhfjz-rows-")  # noqa: SIM115 (lives as long as the spool)
+        self._lock = threading.Lock()
+        self._end = 0
+
+    def put(self, data: bytes) -> Stored:
+        with self._lock:
+            offset = self._end
+            self._fh.seek(offset)
+            self._fh.write(data)
+            self._end += len(data)
+        return Stored(self, offset, len(data))
+
+    def read(self, offset: int, length: int) -> bytes:
+        with self._lock:
+            self._fh.seek(offset)
+            return self._fh.read(length)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """``length`` bytes at ``offset`` of a :class:`Spool`; ``bytes(stored)`` reads them."""
+
+    spool: Spool
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bytes__(self) -> bytes:
+        return self.spool.read(self.offset, self.length)
+
+
+Data = bytes | Stored
+
+
+class StoredList(Sequence[Any]):
+    """A list kept pickled in a :class:`Spool`: its length in memory, its items read back (and
+    unpickled) each time it is iterated — for what the main process reads once or twice."""
+
+    def __init__(self, items: Sequence[Any], spool: Spool) -> None:
+        self._stored = spool.put(pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL))
+        self._len = len(items)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _items(self) -> list[Any]:
+        items: list[Any] = pickle.loads(bytes(self._stored))
+        return items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items()[index]
+
+
+"""Bytes in memory or waiting in a :class:`Spool`."""
+
+
+def spooled(item: Chunk | Template, spool: Spool) -> Chunk | Template:
+    """``item`` with its bytes moved to ``spool`` (as it is if it has none)."""
+    if not item.data or isinstance(item.data, Stored):
+        return item
+    return dataclasses.replace(item, data=spool.put(item.data))
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """Rows rendered as ``<row>`` elements and deflated (see the module docstring)."""
 
-    data: bytes
+    data: Data
     """A raw deflate stream ended by a sync flush (empty for no rows)."""
     crc: int
     """CRC-32 of the XML."""
@@ -86,7 +165,7 @@ class Chunk:
 class Template:
     """Rows rendered with their row number left open (see the module docstring)."""
 
-    data: bytes
+    data: Data
     """The rows' XML, ``\x01`` between rows, ``\x00`` for the row number; raw deflate, final."""
     rows: int
 
@@ -181,7 +260,7 @@ def number_rows(template: Template, first_row: int) -> Chunk:
         return Chunk(b"", 0, 0, 0, first_row)
     if first_row < 1 or first_row + template.rows - 1 > EXCEL_MAX_ROWS:
         raise OverflowError(f"rows {first_row}…{first_row + template.rows - 1} are not in Excel")
-    rows = isal_zlib.decompress(template.data, -15).split(b"\x01")
+    rows = isal_zlib.decompress(bytes(template.data), -15).split(b"\x01")
     xml = b"".join([row.replace(b"\x00", b"%d" % n) for n, row in enumerate(rows, first_row)])
     return Chunk(_deflate(xml, final=False), isal_zlib.crc32(xml), len(xml), len(rows), first_row)
 
@@ -236,7 +315,7 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
             last_row = sheet.header_rows + sheet.count
             head = _DIMENSION.sub(_dimension(sheet.width, last_row), data[:cut], count=1)
             tail = data[cut:]
-            pieces = [_deflate(head, final=False)]
+            pieces: list[Data] = [_deflate(head, final=False)]
             crc, size = isal_zlib.crc32(head), len(head)
             expected = sheet.header_rows + 1
             for chunk in sheet.chunks:
@@ -267,7 +346,7 @@ class _ZipWriter:
         self.fh = fh
         self.central: list[bytes] = []
 
-    def add(self, info: zipfile.ZipInfo, pieces: Sequence[bytes], crc: int, size: int) -> None:
+    def add(self, info: zipfile.ZipInfo, pieces: Sequence[Data], crc: int, size: int) -> None:
         name = info.filename.encode()
         utf8 = 0 if info.filename.isascii() else 0x800  # general purpose flag bit 11
         offset = self.fh.tell()
@@ -280,7 +359,7 @@ class _ZipWriter:
         self.fh.write(self._LOCAL.pack(0x04034B50, *common, 0))
         self.fh.write(name)
         for piece in pieces:
-            self.fh.write(piece)
+            self.fh.write(piece if isinstance(piece, bytes) else bytes(piece))
         self.central.append(
             self._CENTRAL.pack(0x02014B50, 20, *common, 0, 0, 0, 0, 0, offset) + name
         )
