@@ -3,11 +3,10 @@ text shows the Chinese sheets, the dashboard and its two charts (titles come fro
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from rendered import to_pdf
 
 from xlhfjz.batch import merge_folder
 from xlhfjz.sample import default_basic, degrade, generate_community
@@ -17,17 +16,7 @@ from xlhfjz.xlsx.summary import write_summary
 
 
 def pdf_text(soffice: str, path: Path, tmp_path: Path) -> str:
-    out = tmp_path / "pdf"
-    profile = tmp_path / "profile"
-    subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(out), str(path)],
-        check=True, capture_output=True, timeout=240,
-    )  # fmt: skip
-    pdf = out / (path.stem + ".pdf")
-    assert pdf.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pdf = to_pdf(soffice, path, tmp_path / "pdf")
     return subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout

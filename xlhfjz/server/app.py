@@ -468,19 +468,19 @@ def create_app(
             raise
         return path, suffix, checked
 
+    async def checked_document(request: Request, kind: str) -> dict[str, Any]:
+        """``validate --json`` / ``score --json`` of the uploaded file (its copy is not kept)."""
+        path, _suffix, checked = await checked_upload(request, await who(request))
+        path.unlink(missing_ok=True)
+        return {"files": [checked[kind]]}
+
     @app.post("/api/validate")
     async def api_validate(request: Request) -> dict[str, Any]:
-        principal = await who(request)
-        path, _suffix, checked = await checked_upload(request, principal)
-        path.unlink(missing_ok=True)
-        return {"files": [checked["validate"]]}
+        return await checked_document(request, "validate")
 
     @app.post("/api/score")
     async def api_score(request: Request) -> dict[str, Any]:
-        principal = await who(request)
-        path, _suffix, checked = await checked_upload(request, principal)
-        path.unlink(missing_ok=True)
-        return {"files": [checked["score"]]}
+        return await checked_document(request, "score")
 
     @app.post("/api/marked")
     async def api_marked(request: Request) -> FileResponse:
