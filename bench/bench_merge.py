@@ -12,6 +12,7 @@ memory (max RSS of the process and its workers) and the ratios to the bare reads
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import statistics
 import sys
@@ -61,12 +62,39 @@ def make_folder(n: int) -> Path:
         for name, rows in sample.data.items():
             if rows:
                 target = rng.randint(50, 300)
-                sample.data[name] = [unique_copy(name, rows, i) for i in range(target)]
+                sample.data[name] = [street_copy(name, rows, i, k, basic) for i in range(target)]
         write_community_workbook(
             folder / f"{code}_社区{k + 1}.xlsx", basic=sample.basic, data=sample.data
         )
     print(f"(generated {n} communities in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
     return folder
+
+
+def street_copy(sheet_name: str, rows: list[list], i: int, community: int, basic: dict) -> list:
+    """:func:`unique_copy`, as a real street's communities would differ: a copy's mobile numbers
+    are its community's own and its dates move a day per copy (within the period), so that the
+    street is clean for the 疑点提示 too — no number shared and no day crowded by accident
+    (the texts still repeat: the generator draws them from one small list)."""
+    from xlhfjz.model.schema import BY_NAME
+
+    row = unique_copy(sheet_name, rows, i)
+    copy = i // len(rows)
+    if not copy:
+        return row
+    fields = BY_NAME[sheet_name].fields
+    for k, f in enumerate(fields):
+        if f.type == "mobile" and row[k]:
+            row[k] = f"1{3 + community % 7}{community % 10000:04d}{i:05d}"
+    days = [k for k, f in enumerate(fields) if f.type == "date" and row[k]]
+    low = basic["period_start"]
+    high = min(basic["period_end"], basic["report_date"])
+    for step in (copy, -copy):
+        moved = [row[k] + dt.timedelta(days=step) for k in days]
+        if all(low <= d <= high for d in moved):
+            for k, d in zip(days, moved, strict=True):
+                row[k] = d
+            break
+    return row
 
 
 def main() -> None:

@@ -481,3 +481,80 @@ def test_keyboard_interrupt_is_not_swallowed(
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", interrupt)
     with pytest.raises(KeyboardInterrupt):
         read_workbook(path)
+
+
+# --- reading sheet by sheet (validate_file) ---------------------------------------------------
+
+
+def _community(path: Path) -> Path:
+    from xlhfjz.sample import generate_community
+    from xlhfjz.xlsx.community import write_community_workbook
+
+    sample = generate_community(3)
+    return write_community_workbook(path, basic=sample.basic, data=sample.data)
+
+
+def _sheet_part(path: Path, name: str) -> str:
+    """The zip part of the sheet ``name`` (XlsxWriter numbers them in file order)."""
+    with zipfile.ZipFile(path) as zf:
+        names = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names
+        part = f"xl/worksheets/sheet{names.index(name) + 1}.xml"
+        assert part in zf.namelist()
+    return part
+
+
+def test_open_workbook_reads_a_sheet_when_asked_and_the_same_values(tmp_path: Path) -> None:
+    from xlhfjz.xlsx.reader import open_workbook
+
+    path = _community(tmp_path / "c.xlsx")
+    whole = read_workbook(path)
+    with open_workbook(path) as book:
+        assert list(book.sheets) == whole.names == book.names  # names known, nothing read yet
+        assert "宣传活动" in book.sheets and "没有这张表" not in book.sheets
+        assert book.sheets["_meta"].rows == whole.sheets["_meta"].rows  # the last sheet first
+        lazy = dict(book.sheets)
+    assert list(lazy) == list(whole.sheets)
+    for name, sheet in whole.sheets.items():
+        assert (lazy[name].rows, lazy[name].formulas) == (sheet.rows, sheet.formulas), name
+
+
+@pytest.mark.parametrize("sheet", ["基本信息", "宣传活动", "_meta"])
+def test_validate_file_refuses_a_bad_sheet_as_a_whole_read_does(tmp_path: Path, sheet: str) -> None:
+    """A DTD in one sheet (a first, a middle and the last one the validator asks for): the file
+    is refused with the reason a whole read gives, wherever the validator was."""
+    from xlhfjz.xlsx.files import validate_file
+
+    good = _community(tmp_path / "good.xlsx")
+    part = _sheet_part(good, sheet)
+    with zipfile.ZipFile(good) as zf:
+        xml = zf.read(part)
+    bad_xml = xml.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "b">]>', 1)
+    assert bad_xml != xml
+    bad = _replace_parts(good, tmp_path / "bad.xlsx", {part: bad_xml})
+    with pytest.raises(UnreadableWorkbook) as whole:
+        read_workbook(bad)
+    report = validate_file(bad)
+    assert not report.readable
+    assert [(i.code, i.message) for i in report.issues] == [("not-a-workbook", whole.value.reason)]
+    assert validate_file(good).readable
+
+
+@pytest.mark.parametrize("rows", [1, 9, 10, 99, 100, 101, 287, 289, 290, 999, 1000, 4321, 99999])
+@pytest.mark.parametrize("cols", [1, 3, 26, 27, 52])
+def test_the_fast_claim_check_finds_a_cell_one_past_the_claim(rows: int, cols: int) -> None:
+    """The claim's regexes are cached by rounded sizes: a cell just past the claim, in a row
+    or a column, is still outside it (and one on its edge inside)."""
+    from xlhfjz.model.values import column_letter
+
+    last = column_letter(cols - 1)
+
+    def outside(*refs: str) -> bool:
+        canon = b"".join(b'<cr="%s"><v>1</v></c>' % r.encode() for r in refs)
+        return scan._outside_claim(canon, 0, len(canon), rows, cols)
+
+    assert not outside("A1", f"{last}{rows}", f"{last.lower()}{rows}")
+    assert outside(f"A{rows + 1}")
+    assert outside("A1", f"{last}{rows + 1}")
+    assert outside(f"{column_letter(cols)}1")
+    assert outside(f"A0{rows}")  # a leading zero: not the usual form
+    assert outside("A1", f"A{int('9' * len(str(rows)))}") == (rows < int("9" * len(str(rows))))

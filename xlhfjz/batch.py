@@ -174,7 +174,9 @@ def merge_folder(
         except ImportError:
             result.signals_note = "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
         else:
-            result.signals = find_signals(result.communities, office.parameters)
+            result.signals, result.signal_findings = find_signals(
+                result.communities, office.parameters
+            )
     return result
 
 

@@ -8,6 +8,7 @@ counts; it never quotes a text, a number of a personal column or anything from �
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlhfjz.office.fingerprints import Signal
+from xlhfjz.office.fingerprints import LABELS, SHEETS, Signal
 from xlhfjz.office.summary import Community
 
 TEXT = "跨社区雷同文字"
@@ -27,40 +28,76 @@ EVIDENCE = "佐证材料重复"
 KINDS = (TEXT, RECORD, BULK, NUMBERS, PHONE, EVIDENCE)
 
 
-def _frame(communities: Sequence[Community], attr: str, columns: list[str]) -> pd.DataFrame:
-    """One kind of facts of every community as one frame (built column by column: fast)."""
-    codes: list[str] = []
-    names: list[str] = []
-    cols: list[list[Any]] = [[] for _ in columns]
-    for c in communities:
+class _Who:
+    """The used communities: a row of the frames names its community by position (``who``) and
+    by the rank of its 社区代码 (``code``: sorting by it sorts by the code, equal codes tie)."""
+
+    def __init__(self, used: Sequence[Community]) -> None:
+        self.used = used
+        self.codes = sorted({c.code for c in used})
+        rank = {code: k for k, code in enumerate(self.codes)}
+        self.rank = [rank[c.code] for c in used]
+
+
+#: The arrays' types of each kind of facts (:class:`~xlhfjz.office.fingerprints.SignalFacts`).
+_DTYPES = {"B": np.uint8, "i": np.int32, "q": np.int64, "d": np.float64}
+
+
+def _frame(who: _Who, attr: str, columns: list[str]) -> pd.DataFrame:
+    """One kind of facts of every community as one frame, straight from their arrays."""
+    parts: list[list[Any]] = [[] for _ in columns]
+    owners: list[Any] = []
+    for k, c in enumerate(who.used):
         facts = c.result.facts if c.result else None
         given = getattr(facts, attr) if facts is not None else None
-        if not given or not given[0]:
+        if not given or not len(given[0]):
             continue
-        codes += [c.code] * len(given[0])
-        names += [c.name] * len(given[0])
-        for k, values in enumerate(given):
-            cols[k].extend(values)
-    data: dict[str, Any] = {"code": codes, "name": names}
-    for label, values in zip(columns, cols, strict=True):
-        if label in ("fp", "row", "length", "value"):
-            data[label] = np.asarray(values, dtype=np.int64)
-        else:
-            data[label] = values
+        owners.append(np.full(len(given[0]), k, dtype=np.int32))
+        for part, values in zip(parts, given, strict=True):
+            part.append(np.frombuffer(values, dtype=_DTYPES[values.typecode]))
+    if not owners:
+        return pd.DataFrame({name: [] for name in ("who", "code", *columns)})
+    owner = np.concatenate(owners)
+    data: dict[str, Any] = {"who": owner, "code": np.asarray(who.rank, dtype=np.int32)[owner]}
+    for name, part in zip(columns, parts, strict=True):
+        data[name] = np.concatenate(part)
     return pd.DataFrame(data)
 
 
+#: At most this many lines in 疑点提示 (a street where every community filled in the same
+#: sample would otherwise give millions — past Excel's 1,048,576 rows — and hold them all in
+#: memory); the findings past it are still counted, and the table's last line says so.
+MAX_LINES = 100_000
+
+
 class _Numbers:
+    """Numbers the findings (Y001…) and keeps the lines within :data:`MAX_LINES`."""
+
     def __init__(self) -> None:
         self.k = 0
+        self.lines = 0
+        self.left_out = 0
 
     def next(self) -> str:
         self.k += 1
         return f"Y{self.k:03d}"
 
+    def room(self, n: int = 1) -> bool:
+        """Whether ``n`` more lines fit; if not, they are counted as left out."""
+        if self.lines + n > MAX_LINES:
+            self.left_out += n
+            return False
+        self.lines += n
+        return True
+
 
 def _shared(
-    df: pd.DataFrame, kind: str, numbers: _Numbers, describe: Any, keys: Sequence[str] = ("fp",)
+    df: pd.DataFrame,
+    who: _Who,
+    kind: str,
+    numbers: _Numbers,
+    describe: Any,
+    keys: Sequence[str] = ("fp",),
 ) -> list[Signal]:
     """One finding per fingerprint seen in two or more communities; one line per row. Findings
     are numbered in the order of their first row (社区代码, 台账, 行)."""
@@ -75,9 +112,12 @@ def _shared(
     groups: dict[Any, list[Any]] = {}  # insertion order = order of the first rows
     for line in hits.itertuples(index=False):
         groups.setdefault(tuple(getattr(line, k) for k in keys), []).append(line)
+    used = who.used
     out: list[Signal] = []
     for lines in groups.values():
         number = numbers.next()
+        if not numbers.room(len(lines)):
+            continue
         per_code = Counter(o.code for o in lines)
         for line in lines:
             others = []
@@ -86,74 +126,91 @@ def _shared(
                     others.append(o)
                     if len(others) == 3:
                         break
-            where = "、".join(f"{o.code} {o.sheet}第 {o.row} 行" for o in others)
+            where = "、".join(f"{used[o.who].code} {SHEETS[o.sheet]}第 {o.row} 行" for o in others)
             n_others = len(lines) - per_code[line.code]
             if n_others > 3:
                 where += f" 等 {n_others} 处"
-            out.append(Signal(number, kind, line.code, line.name, line.sheet, int(line.row),
+            c = used[line.who]
+            out.append(Signal(number, kind, c.code, c.name, SHEETS[line.sheet], int(line.row),
                               describe(line, where)))  # fmt: skip
     return out
 
 
-def find_signals(communities: Sequence[Community], parameters: Mapping[str, float]) -> list[Signal]:
-    """Every 疑点提示 of a merge's used files, numbered Y001… in a stable order."""
-    used = [c for c in communities if c.result is not None and c.result.facts is not None]
+def find_signals(
+    communities: Sequence[Community], parameters: Mapping[str, float]
+) -> tuple[list[Signal], int]:
+    """Every 疑点提示 line of a merge's used files (findings numbered Y001… in a stable order,
+    at most :data:`MAX_LINES` lines, then one that says how many were left out) and the number
+    of findings."""
+    who = _Who([c for c in communities if c.result is not None and c.result.facts is not None])
     numbers = _Numbers()
     out: list[Signal] = []
 
-    texts = _frame(used, "texts", ["sheet", "row", "column", "fp", "length"])
-    out += _shared(texts, TEXT, numbers, lambda x, where: (
-        f"{x.column}与 {where}的文字相同（去除空格和标点后 {x.length} 字）"))  # fmt: skip
+    texts = _frame(who, "texts", ["sheet", "row", "column", "fp", "length"])
+    out += _shared(texts, who, TEXT, numbers, lambda x, where: (
+        f"{LABELS[x.column]}与 {where}的文字相同（去除空格和标点后 {x.length} 字）"))  # fmt: skip
 
-    records = _frame(used, "records", ["sheet", "row", "fp"])  # the same row of the same sheet
-    out += _shared(records, RECORD, numbers, lambda x, where: (
+    records = _frame(who, "records", ["sheet", "row", "fp"])  # the same row of the same sheet
+    out += _shared(records, who, RECORD, numbers, lambda x, where: (
         f"本行与 {where}除序号外完全相同"), keys=("sheet", "fp"))  # fmt: skip
 
-    dates = _frame(used, "dates", ["sheet", "row", "date"])
+    dates = _frame(who, "dates", ["sheet", "row", "date"])
     threshold = int(parameters.get("bulk_entry_rows", 10))
     if not dates.empty:
         sizes = dates.groupby(["code", "sheet", "date"])["row"].agg(["size", "min", "max"])
-        names = {c.code: c.name for c in used}
+        names = {c.code: c.name for c in who.used}
         bulk = sizes[sizes["size"] >= threshold].sort_index()
-        for (code, sheet, day), size, first, last in zip(
+        for (rank, sheet, day), size, first, last in zip(
             bulk.index, bulk["size"], bulk["min"], bulk["max"], strict=True
         ):
-            out.append(Signal(numbers.next(), BULK, code, names[code], sheet, int(first),
-                              f"同一日期 {day:%Y-%m-%d} 登记了 {size} 行（第 {first}"
-                              f"–{last} 行之间），请核实是否集中补录"))  # fmt: skip
+            number, code = numbers.next(), who.codes[rank]
+            if numbers.room():
+                out.append(Signal(number, BULK, code, names[code], SHEETS[sheet], int(first),
+                                  f"同一日期 {dt.date.fromordinal(int(day)):%Y-%m-%d} 登记了 "
+                                  f"{size} 行（第 {first}–{last} 行之间），请核实是否集中补录"))  # fmt: skip
 
-    out += _numbers(used, numbers)
+    out += _numbers(who, numbers)
 
-    phones = _frame(used, "phones", ["sheet", "row", "fp"])
-    out += _shared(phones, PHONE, numbers, lambda x, where: (
-        f"{x.sheet}第 {x.row} 行与 {where}号码相同"))  # fmt: skip
+    phones = _frame(who, "phones", ["sheet", "row", "fp"])
+    out += _shared(phones, who, PHONE, numbers, lambda x, where: (
+        f"{SHEETS[x.sheet]}第 {x.row} 行与 {where}号码相同"))  # fmt: skip
 
-    evidence = _frame(used, "evidence", ["sheet", "row", "fp"])
-    out += _shared(evidence, EVIDENCE, numbers, lambda x, where: (
+    evidence = _frame(who, "evidence", ["sheet", "row", "fp"])
+    out += _shared(evidence, who, EVIDENCE, numbers, lambda x, where: (
         f"佐证材料与 {where}的佐证材料相同"))  # fmt: skip
-    return out
+    if numbers.left_out:
+        out.append(Signal("", "（未列出）", "", "", "", None,
+                          f"疑点过多：另有 {numbers.left_out:,} 行未列出（本表最多 {MAX_LINES:,} 行），"
+                          "请先核查以上各条"))  # fmt: skip
+    return out, numbers.k
 
 
-def _numbers(used: Sequence[Community], numbers: _Numbers) -> list[Signal]:
+def _numbers(who: _Who, numbers: _Numbers) -> list[Signal]:
     """数字不合常理: 受众人数 > 常住人口; 覆盖户数 summed > 2 × 辖区户数; 实训人数 > 常住人口."""
     out: list[Signal] = []
-    counts = _frame(used, "numbers", ["sheet", "row", "column", "value"])
-    population = pd.Series(
-        {c.code: c.result.facts.population for c in used if c.result and c.result.facts},
-        dtype="Float64",
-    )
+    counts = _frame(who, "numbers", ["sheet", "row", "column", "value"])
     if not counts.empty:
-        counts["population"] = counts["code"].map(population).astype("Float64")
+        population = np.array(
+            [np.nan if c.result.facts.population is None else c.result.facts.population  # type: ignore[union-attr]
+             for c in who.used], dtype=np.float64,
+        )  # fmt: skip
+        counts["population"] = population[counts["who"].to_numpy()]
         over = counts[counts["value"] > counts["population"]].sort_values(["code", "sheet", "row"])
         for x in over.itertuples(index=False):
-            out.append(Signal(numbers.next(), NUMBERS, x.code, x.name, x.sheet, int(x.row),
-                              f"{x.column} {x.value} 超过辖区常住人口 {int(x.population)}"))  # fmt: skip
-    for c in used:
+            c = who.used[x.who]
+            number = numbers.next()
+            if numbers.room():
+                out.append(Signal(number, NUMBERS, c.code, c.name, SHEETS[x.sheet], int(x.row),
+                                  f"{LABELS[x.column]} {int(x.value)} 超过辖区常住人口 "
+                                  f"{int(x.population)}"))  # fmt: skip
+    for c in who.used:
         facts = c.result.facts if c.result else None
         if facts is None or not facts.households:
             continue
         for sheet, reached in sorted(facts.reached.items()):
             if reached > 2 * facts.households:
-                out.append(Signal(numbers.next(), NUMBERS, c.code, c.name, sheet, None,
-                                  f"覆盖户数合计 {reached} 户，超过辖区户数 {facts.households} 的两倍"))  # fmt: skip
+                number = numbers.next()
+                if numbers.room():
+                    out.append(Signal(number, NUMBERS, c.code, c.name, sheet, None,
+                                      f"覆盖户数合计 {reached} 户，超过辖区户数 {facts.households} 的两倍"))  # fmt: skip
     return out

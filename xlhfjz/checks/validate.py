@@ -242,7 +242,6 @@ def validate_workbook(book: RawWorkbook) -> Report:
     """Validate a raw workbook against the schema; collects every issue, raises nothing."""
     out = Collector()
     report = Report(path=book.path, sheet_names=list(book.names or book.sheets))
-    report.template_version = _check_meta(book, out)
 
     basic_table, basic_raw = _validate_basic(book, out)
     report.tables[BASIC_INFO.id] = basic_table
@@ -263,7 +262,11 @@ def validate_workbook(book: RawWorkbook) -> Report:
     for table in report.tables.values():
         check_sheet_rules(table, ctx, out)
 
-    report.issues = out.issues
+    # _meta last: it is the file's last sheet, and the sheets are read as they are asked for
+    # (xlsx.reader.open_workbook); its issue still comes first
+    meta = Collector()
+    report.template_version = _check_meta(book, meta)
+    report.issues = meta.issues + out.issues
     return report
 
 

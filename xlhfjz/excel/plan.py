@@ -212,11 +212,11 @@ def raw_from_values(path: str, sheets: Mapping[str, tuple[Values | None, int, in
     """A :class:`RawWorkbook` from bulk reads: sheet name → (values, row, column), where row and
     column are the 1-based position of the values' top-left cell (``used_range.row``/``.column``
     in xlwings; the remote client always sends from A1, real Excel may not)."""
-    book = RawWorkbook(path)
+    raw = {}
     for name, (values, row, column) in sheets.items():
         rows = [list(r) for r in values or ()]
-        book.sheets[name] = RawSheet(name, rows, first_row=row, first_col=column - 1)
-    return book
+        raw[name] = RawSheet(name, rows, first_row=row, first_col=column - 1)
+    return RawWorkbook(path, raw)
 
 
 def wanted_sheets(names: Iterable[str], contract: Iterable[str]) -> list[str]:

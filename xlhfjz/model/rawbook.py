@@ -6,6 +6,7 @@ fills a :class:`RawWorkbook`, the validator turns it into typed tables and issue
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,9 @@ class RawWorkbook:
     """All sheets of one file (or the ones asked for), by name, in file order."""
 
     path: str
-    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    sheets: Mapping[str, RawSheet] = field(default_factory=dict)
+    """A dict, or (:func:`~xlhfjz.xlsx.reader.open_workbook`) a mapping that reads each sheet when it
+    is first asked for."""
     date1904: bool = False
     names: list[str] | None = None
     """Every sheet name of the file, read or not (None: the same as ``sheets``)."""

@@ -118,7 +118,9 @@ def dashboard(result: MergeResult, now: dt.datetime | None = None) -> Dashboard:
     eval_date = result.eval_date or (now or dt.datetime.now()).date()
     signals = None
     if result.signals is not None:
-        signals = len({s.number for s in result.signals})
+        signals = result.signal_findings
+        if signals is None:
+            signals = len({s.number for s in result.signals if s.number})
     return Dashboard(
         street=result.office.settings.get("street") or "",
         folder=result.folder,

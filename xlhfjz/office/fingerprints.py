@@ -10,6 +10,8 @@ import hashlib
 import operator
 import re
 import unicodedata
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,25 +51,49 @@ class Signal:
 
 @dataclass
 class SignalFacts:
-    """One file's inputs of the signals (small: integers and dates, no text), column by column:
-    each list attribute holds one list per column named in its docstring."""
+    """One file's inputs of the signals, column by column in typed arrays (a few bytes a row,
+    however many communities the main process holds: no text, no Python object per row).
 
-    texts: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(5)])
+    A sheet is its index in :data:`SHEETS` (sorted by name, so that sorting by the index sorts
+    by the name), a column label its index in :data:`LABELS`, a date its proleptic ordinal."""
+
+    texts: list[array[int]] = field(default_factory=lambda: _columns("B", "i", "B", "q", "i"))
     """(sheet, row, column label, fingerprint, normalised length) of long free texts."""
-    evidence: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
+    evidence: list[array[int]] = field(default_factory=lambda: _columns("B", "i", "q"))
     """(sheet, row, fingerprint) of 佐证材料 texts of ≥ 6 characters."""
-    records: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
+    records: list[array[int]] = field(default_factory=lambda: _columns("B", "i", "q"))
     """(sheet, row, fingerprint of the row's columns) of every non-empty row."""
-    dates: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
-    """(sheet, row, the row's first date) of every row that has one."""
-    phones: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(3)])
+    dates: list[array[int]] = field(default_factory=lambda: _columns("B", "i", "i"))
+    """(sheet, row, the ordinal of the row's first date) of every row that has one."""
+    phones: list[array[int]] = field(default_factory=lambda: _columns("B", "i", "q"))
     """(sheet, row, fingerprint) of the mobile numbers of 志愿者 / 网格力量 / 联络员."""
-    numbers: list[list[Any]] = field(default_factory=lambda: [[] for _ in range(4)])
+    numbers: list[array[Any]] = field(default_factory=lambda: _columns("B", "i", "B", "d"))
     """(sheet, row, column label, value) of 受众人数 and 实训人数."""
     reached: dict[str, int] = field(default_factory=dict)
     """Sheet → Σ 覆盖户数 of 公开信 / 联系卡."""
     population: int | None = None
     households: int | None = None
+
+
+def _columns(*types: str) -> list[array[Any]]:
+    return [array(t) for t in types]
+
+
+def signal_sheets() -> list[Sheet]:
+    """The ledgers the signals look at: the merged ones (an officer finds every row in the
+    summary)."""
+    return [s for s in LEDGERS if not s.restricted]
+
+
+#: Their names, sorted: a sheet's index here stands for it in :class:`SignalFacts`.
+SHEETS = tuple(sorted(s.name for s in signal_sheets()))
+_SHEET_INDEX = {name: k for k, name in enumerate(SHEETS)}
+#: The compared and counted columns' labels: a label's index here stands for it.
+COUNTED = ("audience", "attended")
+LABELS = FREE_TEXT_LABELS + tuple(
+    dict.fromkeys(f.label for s in LEDGERS for f in s.fields if f.id in COUNTED)
+)
+_LABEL_INDEX = {label: k for k, label in enumerate(LABELS)}
 
 
 _digest = hashlib.blake2b
@@ -79,9 +105,8 @@ def normalise(text: str) -> str:
 
 
 def fingerprint(text: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
-    )
+    """A 64-bit fingerprint of a text, the same in every process (unlike ``hash``)."""
+    return int.from_bytes(_digest(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def _cell_text(value: Any) -> str:
@@ -95,7 +120,8 @@ def _cell_text(value: Any) -> str:
 
 
 def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
-    """The signals' inputs of one validated file (its merged sheets and 基本信息)."""
+    """The signals' inputs of one validated file (its merged sheets and 基本信息), taken column
+    by column: a text is normalised and fingerprinted once however many rows repeat it."""
     out = SignalFacts()
     out.population = _int(report.basic.get("population"))
     out.households = _int(report.basic.get("households"))
@@ -103,71 +129,95 @@ def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
         table = report.tables.get(sheet.id)
         if table is None or not table.records:
             continue
+        records = table.records
+        name = _SHEET_INDEX[sheet.name]
+        rows = [rec.row for rec in records]
+        cells = [rec.cells for rec in records]
         fields = (*sheet.fields, REMARK)
-        texts = [f for f in fields if f.label in FREE_TEXT_LABELS]
-        evidence = [f for f in fields if f.label == EVIDENCE_LABEL]
+        for f in fields:
+            if f.label in FREE_TEXT_LABELS:
+                found = _texts(rows, cells, f.id, MIN_TEXT)
+                label = _LABEL_INDEX[f.label]
+                _extend(out.texts, (name,), [(r, label, fp, n) for r, (fp, n) in found])
+            elif f.label == EVIDENCE_LABEL:
+                found = _texts(rows, cells, f.id, MIN_EVIDENCE)
+                _extend(out.evidence, (name,), [(r, fp) for r, (fp, _) in found])
+        # the whole row: every column but 序号 (which is not a field)
+        if all(f.id in table.columns for f in fields):
+            keys: list[Any] = list(map(operator.itemgetter(*[f.id for f in fields]), cells))
+        else:
+            keys = [[c.get(f.id) for f in fields] for c in cells]
+        _extend(out.records, (name,), [rows, [fingerprint(repr(key)) for key in keys]], True)
         first_date = next((f for f in sheet.fields if f.type == "date"), None)
-        mobiles = (
-            [f for f in sheet.fields if f.type == "mobile"] if sheet.id in PHONE_SHEETS else []
-        )
-        counted = [f for f in sheet.fields if f.id in ("audience", "attended")]
-        reach = next((f for f in sheet.fields if f.id == "households_reached"), None)
-        name = sheet.name
-        take = operator.itemgetter(*[f.id for f in fields])
-        whole = all(f.id in table.columns for f in fields)
-        rec_sheet, rec_row, rec_fp = out.records
-        day_sheet, day_row, day_value = out.dates
-        date_id = first_date.id if first_date is not None else None
-        reached = 0
-        first = len(rec_fp)
-        for rec in table.records:
-            cells, values = rec.cells, rec.values
-            row = rec.row
-            for f in texts:
-                norm = normalise(_cell_text(cells.get(f.id)))
-                if len(norm) >= MIN_TEXT:
-                    _add(out.texts, name, row, f.label, fingerprint(norm), len(norm))
-            for f in evidence:
-                norm = normalise(_cell_text(cells.get(f.id)))
-                if len(norm) >= MIN_EVIDENCE:
-                    _add(out.evidence, name, row, fingerprint(norm))
-            key = take(cells) if whole else [cells.get(f.id) for f in fields]
-            rec_sheet.append(name)
-            rec_row.append(row)
-            rec_fp.append(_digest(repr(key).encode(), digest_size=8).digest())
-            if date_id is not None:
-                day = values.get(date_id)
-                if isinstance(day, dt.date):
-                    day_sheet.append(name)
-                    day_row.append(row)
-                    day_value.append(day)
-            for f in mobiles:
-                number = re.sub(r"\D", "", _cell_text(cells.get(f.id)))
-                if len(number) == 11:
-                    _add(out.phones, name, row, fingerprint(number))
-            for f in counted:
-                n = _int(values.get(f.id))
-                if n is not None:
-                    _add(out.numbers, name, row, f.label, n)
-            if reach is not None:
-                reached += _int(values.get(reach.id)) or 0
-        if reach is not None:
-            out.reached[name] = reached
-        rec_fp[first:] = [int.from_bytes(d, "big", signed=True) for d in rec_fp[first:]]
+        if first_date is not None:
+            days = [(rec.row, rec.values.get(first_date.id)) for rec in records]
+            _extend(
+                out.dates, (name,), [(r, d.toordinal()) for r, d in days if isinstance(d, dt.date)]
+            )
+        if sheet.id in PHONE_SHEETS:
+            for f in sheet.fields:
+                if f.type == "mobile":
+                    found = _texts(rows, cells, f.id, 11, 11, _digits)
+                    _extend(out.phones, (name,), [(r, fp) for r, (fp, _) in found])
+        for f in sheet.fields:
+            if f.id in COUNTED:
+                label = _LABEL_INDEX[f.label]
+                counts = [(rec.row, _int(rec.values.get(f.id))) for rec in records]
+                _extend(out.numbers, (name,), [(r, label, n) for r, n in counts if n is not None])
+            elif f.id == "households_reached":
+                out.reached[sheet.name] = sum(_int(rec.values.get(f.id)) or 0 for rec in records)
     return out
 
 
-def _add(columns: list[list[Any]], *values: Any) -> None:
-    for column, value in zip(columns, values, strict=True):
-        column.append(value)
+def _digits(text: str) -> str:
+    """A phone number's digits: the number ``1 38-0013 8000`` is ``13800138000``."""
+    return re.sub(r"\D", "", text)
+
+
+def _texts(
+    rows: list[int],
+    cells: list[dict[str, Any]],
+    fid: str,
+    minimum: int,
+    maximum: int | None = None,
+    norm: Callable[[str], str] = normalise,
+) -> list[tuple[int, tuple[int, int]]]:
+    """(row, (fingerprint, length)) of the column's texts of ``minimum``–``maximum`` characters
+    once normalised (``norm``); each distinct value is worked on once."""
+    seen: dict[Any, tuple[int, int] | None] = {}
+    out = []
+    for row, c in zip(rows, cells, strict=True):
+        value = c.get(fid)
+        if value is None or value == "":
+            continue
+        key = value if value.__class__ is str else (value.__class__, value)
+        if key in seen:
+            found = seen[key]
+        else:
+            text = norm(_cell_text(value))
+            fits = minimum <= len(text) and (maximum is None or len(text) <= maximum)
+            found = seen[key] = (fingerprint(text), len(text)) if fits else None
+        if found is not None:
+            out.append((row, found))
+    return out
+
+
+def _extend(
+    columns: list[array[Any]], same: tuple[Any, ...], items: Any, by_column: bool = False
+) -> None:
+    """Append to ``columns``: ``same`` (one value for every item) in the first ones, then the
+    items' values — ``items`` a list of tuples, or (``by_column``) a list of columns."""
+    values = items if by_column else list(zip(*items, strict=True))
+    if not values or not values[0]:
+        return
+    n = len(values[0])
+    for column, value in zip(columns, same, strict=False):
+        column.extend([value] * n)
+    for column, value in zip(columns[len(same) :], values, strict=True):
+        column.extend(value)
 
 
 def _int(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return int(value)
-
-
-#: The ledgers the signals look at: the merged ones (an officer finds every row in the summary).
-def signal_sheets() -> list[Sheet]:
-    return [s for s in LEDGERS if not s.restricted]

@@ -45,6 +45,8 @@ class MergeResult:
     """社区代码 → :class:`~xlhfjz.office.review.Review` (``merge --previous``), else None."""
     signals: list[Any] | None = None
     """疑点提示 rows (:class:`xlhfjz.analysis.signals.Signal`), None when not computed."""
+    signal_findings: int | None = None
+    """How many findings (Y001…) the signals made, listed or not (the lines are capped)."""
     signals_note: str = ""
     """Why there are no 疑点提示 (e.g. pandas is not installed)."""
 

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from xlhfjz.checks.validate import Report, norm_label, unreadable_report, validate_workbook
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.model.schema import SHEETS
-from xlhfjz.xlsx.reader import read_workbook
+from xlhfjz.xlsx.reader import open_workbook
 
 _SHEET_KEYS = frozenset(norm_label(name) for name in [s.name for s in SHEETS] + ["_meta"])
 
@@ -26,7 +26,10 @@ def validate_file(path: str | os.PathLike[str], *, unless: Collection[str] = ())
     sheets that mark the office's own outputs)."""
     name = os.fspath(path)
     try:
-        book = read_workbook(name, sheets=_ledger_sheet, unless=unless)
+        with open_workbook(name, sheets=_ledger_sheet, unless=unless) as book:
+            # each sheet is read as the validator asks for it, the next parsed meanwhile
+            report = validate_workbook(book)
+            dict(book.sheets)  # a sheet it did not ask for can still make the file unreadable
     except UnreadableWorkbook as exc:
         return unreadable_report(name, exc.reason)
-    return validate_workbook(book)
+    return report

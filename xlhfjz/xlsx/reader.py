@@ -52,15 +52,16 @@ the rectangle calamine returns.
 
 from __future__ import annotations
 
+import contextlib
 import errno
-import functools
 import io
 import os
 import stat
 import zipfile
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, TypeVar
 from xml.etree import ElementTree
 
 import python_calamine
@@ -84,12 +85,12 @@ from xlhfjz.xlsx.reasons import (
     R_NOT_REGULAR,
     R_SHEET_PART,
 )
-from xlhfjz.xlsx.scan import Budget, Cells, SheetScan, scan_sheet
+from xlhfjz.xlsx.scan import Budget, SheetScan, scan_sheet
 from xlhfjz.xlsx.sniff import MISLEADING_SUFFIXES, ZIP_KIND_REASONS, sniff
 
 T = TypeVar("T")
 
-__all__ = ["open_regular", "read_workbook"]
+__all__ = ["open_regular", "open_workbook", "read_workbook"]
 
 
 """Limits checked before anything is parsed; zip sizes are the ones the zip directory declares.
@@ -127,15 +128,33 @@ def read_workbook(
     """Read every sheet (or only the named ones that exist, or those ``sheets(name)`` accepts)
     with python-calamine.
 
-    Each part is checked just before calamine parses it, in this thread (a helper thread that
-    checked ahead while calamine parsed gave no measurable gain, and cost CPU in the merge).
-
     ``unless``: sheet names that mark a workbook the caller does not read (the office's own
     outputs): if the workbook has one, no part is checked or parsed and the book lists only
     its sheet names — recognised before the limits apply (a large summary would break them).
 
     Raises :class:`UnreadableWorkbook` with a Chinese reason for a missing, empty, oversized,
     encrypted, corrupt, hostile or non-.xlsx file, and for any error calamine reports.
+    """
+    with open_workbook(path, sheets, unless=unless) as book:
+        book.sheets = dict(book.sheets)  # every sheet, read now
+    return book
+
+
+@contextlib.contextmanager
+def open_workbook(
+    path: str | os.PathLike[str],
+    sheets: Iterable[str] | Callable[[str], bool] | None = None,
+    *,
+    unless: Collection[str] = (),
+) -> Iterator[RawWorkbook]:
+    """:func:`read_workbook`, with each sheet read when it is first asked for.
+
+    ``book.sheets[name]`` reads the sheets of the file in order up to ``name`` (so a file is
+    refused for the same reason whatever is asked first), and starts calamine on the next one
+    in a helper thread: calamine parses with the GIL released, so the next sheet is parsed
+    while the caller validates this one (all Python work stays on the caller's thread). An
+    unreadable sheet raises :class:`UnreadableWorkbook` where it is asked for; ask for
+    ``dict(book.sheets)`` to read the rest. The file is closed when the block ends.
     """
     fspath = os.fsdecode(path)
     wanted = _wanted(sheets)
@@ -157,65 +176,27 @@ def read_workbook(
         zf = sniff(fh)
         with zf:
             layout = _layout(zf)
+            book = RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
             if unless and not set(unless).isdisjoint(layout.names):
-                return RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
-            # The other XML parts are checked, and each sheet scanned (limits, formula and
-            # error cells), when calamine is about to parse it: a file refused early costs little.
-            budget = Budget()
-            checked = _Task(_check_parts, (zf, layout))
-            scans: dict[int, _Task[SheetScan | None]] = {
-                index: _Task(scan_sheet, (zf, name, info, budget))
-                for index, (name, info) in enumerate(layout.sheets)
-                if wanted is None or wanted(name)
-            }
-            gate = _Gate(layout, checked, scans)
+                yield book
+                return
+            # The other XML parts are checked before calamine opens the file, and each sheet
+            # scanned (limits, formula and error cells) just before calamine parses it: a file
+            # refused early costs little.
+            _checked(_check_parts, zf, layout)
+            wb = _calamine(lambda: _open_calamine(fspath, fh))
+            lazy = _Sheets(wb, layout, zf, wanted)
+            book.sheets = lazy
             try:
-                values = _read_values(fspath, wanted, gate, fh)
+                yield book
             finally:
-                checked.cancel()
-                for task in scans.values():
-                    task.cancel()
-    book = RawWorkbook(path=fspath, date1904=layout.date1904, names=layout.names)
-    for name, rows, hidden, formulas in values:
-        book.sheets[name] = RawSheet(
-            name=name,
-            rows=rows,
-            first_row=1,
-            first_col=0,
-            formulas=formulas,
-            hidden=hidden,
-        )
-    return book
+                lazy.close()
 
 
-class _Task(Generic[T]):
-    """A call made the first time its result is asked for (never, if cancelled before)."""
-
-    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
-        self._call: Callable[[], T] | None = functools.partial(fn, *args)
-        self._outcome: tuple[bool, Any] = (False, None)
-
-    def result(self) -> T:
-        if self._call is not None:
-            call, self._call = self._call, None
-            try:
-                self._outcome = (True, call())
-            except BaseException as exc:  # kept and raised again on every ask
-                self._outcome = (False, exc)
-        ok, value = self._outcome
-        if not ok:
-            raise value if value is not None else RuntimeError("cancelled")
-        return value
-
-    def cancel(self) -> bool:
-        self._call = None
-        return True
-
-
-def _result(task: _Task[Any]) -> Any:
-    """A check's result; an unexpected error there still becomes a reason."""
+def _checked(check: Callable[..., T], *args: Any) -> T:
+    """``check(*args)``; an unexpected error there still becomes a reason."""
     try:
-        return task.result()
+        return check(*args)
     except UnreadableWorkbook:
         raise
     except Exception as exc:
@@ -368,54 +349,21 @@ def _utf8(path: str) -> bool:
 # --- sheets ------------------------------------------------------------------------------------
 
 
-class _Gate:
-    """What calamine waits for: the parts' check before it opens the file, and each sheet's
-    scan before it parses that sheet."""
-
-    def __init__(
-        self,
-        layout: _Layout,
-        checked: _Task[None],
-        scans: dict[int, _Task[SheetScan | None]],
-    ) -> None:
-        self.names = layout.names
-        self.checked = checked
-        self.scans = scans
-
-    def open(self) -> None:
-        _result(self.checked)
-
-    def sheet(self, index: int, name: str) -> SheetScan:
-        if not (index < len(self.names) and self.names[index] == name):
-            matches = [i for i, n in enumerate(self.names) if n == name]
-            index = matches[0] if len(matches) == 1 else -1
-        future = self.scans.get(index)
-        scan = _result(future) if future is not None else None
-        if scan is None:
-            raise UnreadableWorkbook(R_SHEET_PART.format(sheet=name))
-        return scan
+def _open_calamine(path: str, fh: IO[bytes]) -> python_calamine.CalamineWorkbook:
+    if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES or not _utf8(path):
+        # calamine dispatches on the extension, and takes a name only as UTF-8 (a name
+        # unzipped from a Windows zip is not): read the bytes of the handle already open
+        # (pread: the zip reader's position is untouched)
+        size = os.fstat(fh.fileno()).st_size
+        stream = io.BytesIO(os.pread(fh.fileno(), size, 0))
+        return python_calamine.CalamineWorkbook.from_filelike(stream)
+    return python_calamine.CalamineWorkbook.from_path(path)
 
 
-# --- values ------------------------------------------------------------------------------------
-
-
-def _read_values(
-    path: str, wanted: Callable[[str], bool] | None, gate: _Gate, fh: IO[bytes]
-) -> list[tuple[str, list[Any], bool, Cells]]:
-    """(name, rows, hidden, formulas) of each wanted sheet, in file order; calamine errors
-    become reasons."""
+def _calamine(call: Callable[[], T]) -> T:
+    """``call()``; whatever calamine raises becomes a reason."""
     try:
-        gate.open()
-        if os.path.splitext(path)[1].lower() in MISLEADING_SUFFIXES or not _utf8(path):
-            # calamine dispatches on the extension, and takes a name only as UTF-8 (a name
-            # unzipped from a Windows zip is not): read the bytes of the handle already open
-            # (pread: the zip reader's position is untouched)
-            size = os.fstat(fh.fileno()).st_size
-            stream = io.BytesIO(os.pread(fh.fileno(), size, 0))
-            return _calamine_sheets(
-                python_calamine.CalamineWorkbook.from_filelike(stream), wanted, gate
-            )
-        return _calamine_sheets(python_calamine.CalamineWorkbook.from_path(path), wanted, gate)
+        return call()
     except UnreadableWorkbook:
         raise
     except python_calamine.PasswordError:
@@ -428,22 +376,102 @@ def _read_values(
         raise UnreadableWorkbook(_calamine_reason(exc)) from None
 
 
-def _calamine_sheets(
-    wb: python_calamine.CalamineWorkbook, wanted: Callable[[str], bool] | None, gate: _Gate
-) -> list[tuple[str, list[Any], bool, Cells]]:
-    with wb:
-        out = []
-        for index, meta in enumerate(wb.sheets_metadata):
-            if wanted is not None and not wanted(meta.name):
-                continue
-            scan = gate.sheet(index, meta.name)  # never parse a sheet before its check
-            rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
-            for (row, col), text in scan.errors.items():
-                if row <= len(rows) and col < len(rows[row - 1]) and rows[row - 1][col] == "":
-                    rows[row - 1][col] = text
-            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-            out.append((meta.name, rows, hidden, scan.formulas))
-        return out
+class _Sheets(Mapping[str, RawSheet]):
+    """The wanted sheets by name, in file order, each read when first asked for (see
+    :func:`open_workbook`): scanned on this thread, then parsed by calamine in a helper thread
+    — the next one while the caller works on this one — and turned into rows here."""
+
+    def __init__(
+        self,
+        wb: python_calamine.CalamineWorkbook,
+        layout: _Layout,
+        zf: zipfile.ZipFile,
+        wanted: Callable[[str], bool] | None,
+    ) -> None:
+        self._wb = wb
+        self._zf = zf
+        self._layout = layout
+        metas = _calamine(lambda: wb.sheets_metadata)  # read before any parse borrows wb
+        self._order = [
+            (index, meta) for index, meta in enumerate(metas) if wanted is None or wanted(meta.name)
+        ]
+        self._last = {meta.name: pos for pos, (_, meta) in enumerate(self._order)}
+        self._budget = Budget()
+        self._done: dict[str, RawSheet] = {}
+        self._next = 0  # position in _order of the next sheet to read
+        self._ahead: tuple[SheetScan, Future[python_calamine.CalamineSheet]] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __getitem__(self, name: str) -> RawSheet:
+        last = self._last.get(name)
+        if last is None:
+            raise KeyError(name)
+        while self._next <= last:  # a repeated name: its last sheet wins, as in a dict
+            self._read_next()
+        return self._done[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._last
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._last)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def _read_next(self) -> None:
+        """Read the sheet at ``_next``, in the order a whole read takes: scan, parse, rows —
+        and start the next sheet (scan here, parse in the helper thread) before the rows."""
+        pos = self._next
+        index, meta = self._order[pos]
+        if self._ahead is None:
+            scan = self._scan(pos)
+            parsed = _calamine(lambda: self._wb.get_sheet_by_index(index))
+        else:
+            (scan, future), self._ahead = self._ahead, None
+            parsed = _calamine(future.result)
+        if pos + 1 < len(self._order):
+            ahead = self._scan(pos + 1)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-calamine")
+            following = self._order[pos + 1][0]
+            self._ahead = (ahead, self._pool.submit(self._wb.get_sheet_by_index, following))
+        rows = _calamine(lambda: parsed.to_python(skip_empty_area=False))
+        for (row, col), text in scan.errors.items():
+            if row <= len(rows) and col < len(rows[row - 1]) and rows[row - 1][col] == "":
+                rows[row - 1][col] = text
+        hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+        self._done[meta.name] = RawSheet(
+            name=meta.name, rows=rows, first_row=1, first_col=0, formulas=scan.formulas,
+            hidden=hidden,
+        )  # fmt: skip
+        self._next = pos + 1
+
+    def _scan(self, pos: int) -> SheetScan:
+        """The sheet's check, before calamine may parse it (the part of the same index in
+        workbook.xml, else the only one of that name)."""
+        index, meta = self._order[pos]
+        names = self._layout.names
+        if not (index < len(names) and names[index] == meta.name):
+            matches = [i for i, n in enumerate(names) if n == meta.name]
+            index = matches[0] if len(matches) == 1 else -1
+        scan = None
+        if index >= 0:
+            name, info = self._layout.sheets[index]
+            scan = _checked(scan_sheet, self._zf, name, info, self._budget)
+        if scan is None:
+            raise UnreadableWorkbook(R_SHEET_PART.format(sheet=meta.name))
+        return scan
+
+    def close(self) -> None:
+        """Wait for a parse still running, then close calamine's file."""
+        if self._ahead is not None:
+            self._ahead[1].exception()
+            self._ahead = None
+        if self._pool is not None:
+            self._pool.shutdown()
+        with contextlib.suppress(Exception):
+            self._wb.close()
 
 
 def _calamine_reason(exc: BaseException) -> str:

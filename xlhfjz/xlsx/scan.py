@@ -150,12 +150,39 @@ _VALUE_TEXT = re.compile(rb"<(?:[^\s/>=<:]+:)?v>([^<]*)<")
 _CELL_END = re.compile(rb"</(?:[^\s/>=<:]+:)?c\s*>")
 
 
-@functools.lru_cache(maxsize=256)
-def _outside_claim(rows: int, cols: int) -> re.Pattern[bytes]:
-    """In the canonical copy: a cell whose first attribute is not ``r="…"`` within the claim
-    (any case; calamine's parser reads a–z as A–Z)."""
-    ref = _letters_up_to(column_letter(cols - 1)) + _number_up_to(rows)
-    return re.compile(rb'<c(?!r="' + ref + rb'")')
+def _outside_claim(canon: bytes, start: int, end: int, rows: int, cols: int) -> bool:
+    """Whether a cell of the canonical copy lies outside the claim, or does not start with
+    ``r="…"`` (any case; calamine's parser reads a–z as A–Z).
+
+    The regexes are cached by the number of columns and by the claim's rows rounded up to two
+    significant figures (287 → 289): a cache keyed by the exact size missed for nearly every
+    sheet, and compiling cost more than searching. The rows past the claim but within the
+    rounding (288, 289) are then looked for among the few cells that share its first figures."""
+    if _outside_columns(cols).search(canon, start, end):
+        return True
+    digits = str(rows)
+    top = int(digits[:2] + "9" * (len(digits) - 2)) if len(digits) > 2 else rows
+    if _outside_rows(top).search(canon, start, end):
+        return True
+    if top > rows:
+        near = _rows_starting(digits[:2], len(digits) - 2)
+        return any(int(m.group(1)) > rows for m in near.finditer(canon, start, end))
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _outside_columns(cols: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c(?!r="' + _letters_up_to(column_letter(cols - 1)) + rb"[1-9])")
+
+
+@functools.lru_cache(maxsize=512)
+def _outside_rows(rows: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c(?!r="[A-Za-z]{1,3}' + _number_up_to(rows) + rb'")')
+
+
+@functools.lru_cache(maxsize=512)
+def _rows_starting(prefix: str, rest: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<cr="[A-Za-z]{1,3}(' + prefix.encode() + rb"[0-9]{%d})" % rest + rb'"')
 
 
 def _number_up_to(n: int) -> bytes:
@@ -233,9 +260,8 @@ def _fast_scan(
     region = _region(canon)
     if region is None:
         return None
-    for pattern in (_outside_claim(rows, cols), _DUPLICATE_R):
-        if pattern.search(canon, *region):
-            return None
+    if _outside_claim(canon, *region, rows, cols) or _DUPLICATE_R.search(canon, *region):
+        return None
     # the special cell types, however they are quoted: one search for any, then one find per
     # type, so that only the scans a type needs run (inline strings are common: openpyxl)
     first = _SPECIAL_TYPE.search(canon, *region)
