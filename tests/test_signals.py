@@ -161,3 +161,29 @@ def test_repeated_evidence(tmp_path: Path) -> None:
         ("Y001", "佐证材料重复", B, 3, f"佐证材料与 {C} 宣传活动第 6 行的佐证材料相同"),
         ("Y001", "佐证材料重复", C, 6, f"佐证材料与 {B} 培训第 3 行的佐证材料相同"),
     ]
+
+
+def test_lines_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
+    """Three findings of two lines each (the same 巡查 row copied into C three times); with room
+    for three lines only the first finding is listed, and the last line counts the other four."""
+    from xlhfjz.analysis.signals import find_signals
+
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    samples = {
+        code: generate_community(k + 7, basic(k, code), scale=0.6) for k, code in enumerate(NAMES)
+    }
+    for k in (4, 5, 6):  # A's 巡查 data rows 4–6 (Excel rows 7–9) become C's rows 1–3
+        samples[C].data["巡查"][k - 3] = list(samples[A].data["巡查"][k])
+    for code, s in samples.items():
+        write_community_workbook(folder / f"{code}.xlsx", basic=s.basic, data=s.data)
+    result = merge_folder(folder, workers=1, signals=True)
+    assert result.signal_findings == 3 and len(result.signals or ()) == 6
+
+    listed, findings = find_signals(result.communities, {}, max_lines=3)
+    assert findings == 3
+    assert lines(listed) == [
+        ("Y001", "跨社区雷同记录", A, 7, f"本行与 {C} 巡查第 4 行除序号外完全相同"),
+        ("Y001", "跨社区雷同记录", C, 4, f"本行与 {A} 巡查第 7 行除序号外完全相同"),
+        ("", "（未列出）", "", None, "疑点过多：另有 4 行未列出（本表最多 3 行），请先核查以上各条"),
+    ]

@@ -73,7 +73,8 @@ MAX_LINES = 100_000
 class _Numbers:
     """Numbers the findings (Y001…) and keeps the lines within :data:`MAX_LINES`."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines = max_lines
         self.k = 0
         self.lines = 0
         self.left_out = 0
@@ -83,8 +84,9 @@ class _Numbers:
         return f"Y{self.k:03d}"
 
     def room(self, n: int = 1) -> bool:
-        """Whether ``n`` more lines fit; if not, they are counted as left out."""
-        if self.lines + n > MAX_LINES:
+        """Whether ``n`` more lines fit (once some did not, none does: the table stops there);
+        lines that do not fit are counted as left out."""
+        if self.left_out or self.lines + n > self.max_lines:
             self.left_out += n
             return False
         self.lines += n
@@ -109,15 +111,23 @@ def _shared(
     if hits.empty:
         return []
     hits = hits.sort_values(["code", "sheet", "row"], kind="stable")
+    # findings in the order of their first rows; only those that fit the table are listed
+    finding, _ = pd.factorize(
+        pd.MultiIndex.from_frame(hits[keys]) if len(keys) > 1 else hits[keys[0]]
+    )
+    sizes = np.bincount(finding)
+    listed = 0
+    while listed < len(sizes) and numbers.room(int(sizes[listed])):
+        listed += 1
+    for size in sizes[listed + 1 :]:
+        numbers.room(int(size))  # counted as left out (so was the first that did not fit)
     groups: dict[Any, list[Any]] = {}  # insertion order = order of the first rows
-    for line in hits.itertuples(index=False):
+    for line in hits[finding < listed].itertuples(index=False):
         groups.setdefault(tuple(getattr(line, k) for k in keys), []).append(line)
     used = who.used
     out: list[Signal] = []
     for lines in groups.values():
         number = numbers.next()
-        if not numbers.room(len(lines)):
-            continue
         per_code = Counter(o.code for o in lines)
         for line in lines:
             others = []
@@ -133,17 +143,18 @@ def _shared(
             c = used[line.who]
             out.append(Signal(number, kind, c.code, c.name, SHEETS[line.sheet], int(line.row),
                               describe(line, where)))  # fmt: skip
+    numbers.k += len(sizes) - listed  # findings not listed still count
     return out
 
 
 def find_signals(
-    communities: Sequence[Community], parameters: Mapping[str, float]
+    communities: Sequence[Community], parameters: Mapping[str, float], max_lines: int = MAX_LINES
 ) -> tuple[list[Signal], int]:
     """Every 疑点提示 line of a merge's used files (findings numbered Y001… in a stable order,
-    at most :data:`MAX_LINES` lines, then one that says how many were left out) and the number
+    at most ``max_lines`` lines, then one that says how many were left out) and the number
     of findings."""
     who = _Who([c for c in communities if c.result is not None and c.result.facts is not None])
-    numbers = _Numbers()
+    numbers = _Numbers(max_lines)
     out: list[Signal] = []
 
     texts = _frame(who, "texts", ["sheet", "row", "column", "fp", "length"])
@@ -180,7 +191,7 @@ def find_signals(
         f"佐证材料与 {where}的佐证材料相同"))  # fmt: skip
     if numbers.left_out:
         out.append(Signal("", "（未列出）", "", "", "", None,
-                          f"疑点过多：另有 {numbers.left_out:,} 行未列出（本表最多 {MAX_LINES:,} 行），"
+                          f"疑点过多：另有 {numbers.left_out:,} 行未列出（本表最多 {max_lines:,} 行），"
                           "请先核查以上各条"))  # fmt: skip
     return out, numbers.k
 
