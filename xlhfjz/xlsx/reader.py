@@ -58,8 +58,9 @@ import io
 import os
 import stat
 import zipfile
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 from xml.etree import ElementTree
@@ -376,6 +377,10 @@ def _calamine(call: Callable[[], T]) -> T:
         raise UnreadableWorkbook(_calamine_reason(exc)) from None
 
 
+#: Sheets parsed ahead of the one asked for (each waits in calamine's memory until asked for).
+AHEAD = 2
+
+
 class _Sheets(Mapping[str, RawSheet]):
     """The wanted sheets by name, in file order, each read when first asked for (see
     :func:`open_workbook`): scanned on this thread, then parsed by calamine in a helper thread
@@ -399,7 +404,8 @@ class _Sheets(Mapping[str, RawSheet]):
         self._budget = Budget()
         self._done: dict[str, RawSheet] = {}
         self._next = 0  # position in _order of the next sheet to read
-        self._ahead: tuple[SheetScan, Future[python_calamine.CalamineSheet]] | None = None
+        self._ahead: deque[tuple[int, Any, Any]] = deque()
+        """(position, its scan or the reason it was refused, the parse under way)"""
         self._pool: ThreadPoolExecutor | None = None
 
     def __getitem__(self, name: str) -> RawSheet:
@@ -420,22 +426,37 @@ class _Sheets(Mapping[str, RawSheet]):
         return len(self._last)
 
     def _read_next(self) -> None:
-        """Read the sheet at ``_next``, in the order a whole read takes: scan, parse, rows —
-        and start the next sheet (scan here, parse in the helper thread) before the rows."""
+        """Read the sheet at ``_next``, and keep the helper thread :data:`AHEAD` sheets ahead
+        (each scanned here before it is handed over), all before this one's rows are made.
+
+        The outcome is the whole read's, in its order (scan, parse, scan, parse …): a scan
+        ahead that refuses its sheet is kept, and raised only once the sheets before it have
+        been parsed."""
         pos = self._next
         index, meta = self._order[pos]
-        if self._ahead is None:
+        if self._ahead:
+            _, scan, future = self._ahead.popleft()
+            if isinstance(scan, BaseException):
+                raise scan
+            parsed = _calamine(future.result)
+        else:
             scan = self._scan(pos)
             parsed = _calamine(lambda: self._wb.get_sheet_by_index(index))
-        else:
-            (scan, future), self._ahead = self._ahead, None
-            parsed = _calamine(future.result)
-        if pos + 1 < len(self._order):
-            ahead = self._scan(pos + 1)
+        queued = pos + len(self._ahead)  # the last position scanned so far
+        while len(self._ahead) < AHEAD and queued + 1 < len(self._order):
+            queued += 1
+            if self._ahead and isinstance(self._ahead[-1][1], BaseException):
+                break  # nothing is parsed past a refused sheet
+            try:
+                ahead: SheetScan | BaseException = self._scan(queued)
+            except UnreadableWorkbook as exc:
+                self._ahead.append((queued, exc, None))
+                break
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-calamine")
-            following = self._order[pos + 1][0]
-            self._ahead = (ahead, self._pool.submit(self._wb.get_sheet_by_index, following))
+            following = self._order[queued][0]
+            job = self._pool.submit(self._wb.get_sheet_by_index, following)
+            self._ahead.append((queued, ahead, job))
         rows = _calamine(lambda: parsed.to_python(skip_empty_area=False))
         for (row, col), text in scan.errors.items():
             if row <= len(rows) and col < len(rows[row - 1]) and rows[row - 1][col] == "":
@@ -464,10 +485,11 @@ class _Sheets(Mapping[str, RawSheet]):
         return scan
 
     def close(self) -> None:
-        """Wait for a parse still running, then close calamine's file."""
-        if self._ahead is not None:
-            self._ahead[1].exception()
-            self._ahead = None
+        """Wait for the parses still running, then close calamine's file."""
+        for _, _, future in self._ahead:
+            if future is not None:
+                future.exception()
+        self._ahead.clear()
         if self._pool is not None:
             self._pool.shutdown()
         with contextlib.suppress(Exception):

@@ -154,35 +154,30 @@ def _outside_claim(canon: bytes, start: int, end: int, rows: int, cols: int) -> 
     """Whether a cell of the canonical copy lies outside the claim, or does not start with
     ``r="…"`` (any case; calamine's parser reads a–z as A–Z).
 
-    The regexes are cached by the number of columns and by the claim's rows rounded up to two
-    significant figures (287 → 289): a cache keyed by the exact size missed for nearly every
-    sheet, and compiling cost more than searching. The rows past the claim but within the
-    rounding (288, 289) are then looked for among the few cells that share its first figures."""
-    if _outside_columns(cols).search(canon, start, end):
-        return True
+    One regex per claim, cached. A claim of 100–999 rows is rounded up to two significant figures
+    (287 → 289), the rows past it within the rounding looked for among the cells that share its
+    first figures: the merge meets hundreds of such sizes, and compiling cost more than searching
+    small sheets twice. Larger sheets are few and costly to search: their claim is kept."""
     digits = str(rows)
-    top = int(digits[:2] + "9" * (len(digits) - 2)) if len(digits) > 2 else rows
-    if _outside_rows(top).search(canon, start, end):
+    top = rows if not 100 <= rows <= 999 else int(digits[:2] + "9")
+    if _claim(top, cols).search(canon, start, end):
         return True
     if top > rows:
-        near = _rows_starting(digits[:2], len(digits) - 2)
+        near = _rows_starting(digits[:2])
         return any(int(m.group(1)) > rows for m in near.finditer(canon, start, end))
     return False
 
 
-@functools.lru_cache(maxsize=64)
-def _outside_columns(cols: int) -> re.Pattern[bytes]:
-    return re.compile(rb'<c(?!r="' + _letters_up_to(column_letter(cols - 1)) + rb"[1-9])")
+@functools.lru_cache(maxsize=1024)
+def _claim(rows: int, cols: int) -> re.Pattern[bytes]:
+    ref = _letters_up_to(column_letter(cols - 1)) + _number_up_to(rows)
+    return re.compile(rb'<c(?!r="' + ref + rb'")')
 
 
-@functools.lru_cache(maxsize=512)
-def _outside_rows(rows: int) -> re.Pattern[bytes]:
-    return re.compile(rb'<c(?!r="[A-Za-z]{1,3}' + _number_up_to(rows) + rb'")')
-
-
-@functools.lru_cache(maxsize=512)
-def _rows_starting(prefix: str, rest: int) -> re.Pattern[bytes]:
-    return re.compile(rb'<cr="[A-Za-z]{1,3}(' + prefix.encode() + rb"[0-9]{%d})" % rest + rb'"')
+@functools.lru_cache(maxsize=128)
+def _rows_starting(prefix: str) -> re.Pattern[bytes]:
+    """Cells in a row of three digits starting with ``prefix``."""
+    return re.compile(rb'<cr="[A-Za-z]{1,3}(' + prefix.encode() + rb'[0-9])"')
 
 
 def _number_up_to(n: int) -> bytes:
