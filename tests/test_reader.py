@@ -503,12 +503,15 @@ def _sheet_part(path: Path, name: str) -> str:
     return part
 
 
-def test_open_workbook_reads_a_sheet_when_asked_and_the_same_values(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ahead", [0, 1, 2, 30])
+def test_open_workbook_reads_a_sheet_when_asked_and_the_same_values(
+    tmp_path: Path, ahead: int
+) -> None:
     from xlhfjz.xlsx.reader import open_workbook
 
     path = _community(tmp_path / "c.xlsx")
     whole = read_workbook(path)
-    with open_workbook(path) as book:
+    with open_workbook(path, ahead=ahead) as book:
         assert list(book.sheets) == whole.names == book.names  # names known, nothing read yet
         assert "宣传活动" in book.sheets and "没有这张表" not in book.sheets
         assert book.sheets["_meta"].rows == whole.sheets["_meta"].rows  # the last sheet first
@@ -533,9 +536,12 @@ def test_validate_file_refuses_a_bad_sheet_as_a_whole_read_does(tmp_path: Path, 
     bad = _replace_parts(good, tmp_path / "bad.xlsx", {part: bad_xml})
     with pytest.raises(UnreadableWorkbook) as whole:
         read_workbook(bad)
-    report = validate_file(bad)
-    assert not report.readable
-    assert [(i.code, i.message) for i in report.issues] == [("not-a-workbook", whole.value.reason)]
+    for ahead in (None, 0, 1, 5):
+        report = validate_file(bad, ahead=ahead)
+        assert not report.readable
+        assert [(i.code, i.message) for i in report.issues] == [
+            ("not-a-workbook", whole.value.reason)
+        ]
     assert validate_file(good).readable
 
 

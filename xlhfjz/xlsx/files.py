@@ -19,14 +19,18 @@ def _ledger_sheet(name: str) -> bool:
     return norm_label(name) in _SHEET_KEYS
 
 
-def validate_file(path: str | os.PathLike[str], *, unless: Collection[str] = ()) -> Report:
+def validate_file(
+    path: str | os.PathLike[str], *, unless: Collection[str] = (), ahead: int | None = None
+) -> Report:
     """Read and validate one file; an unreadable file gives one ``not-a-workbook`` issue.
 
     ``unless``: as :func:`~xlhfjz.xlsx.reader.read_workbook` (the merge's workers pass the
-    sheets that mark the office's own outputs)."""
+    sheets that mark the office's own outputs); ``ahead``: as
+    :func:`~xlhfjz.xlsx.reader.open_workbook` (the merge's workers, which keep every core busy
+    already, parse no sheet ahead)."""
     name = os.fspath(path)
     try:
-        with open_workbook(name, sheets=_ledger_sheet, unless=unless) as book:
+        with open_workbook(name, sheets=_ledger_sheet, unless=unless, ahead=ahead) as book:
             # each sheet is read as the validator asks for it, the next parsed meanwhile
             report = validate_workbook(book)
             dict(book.sheets)  # a sheet it did not ask for can still make the file unreadable

@@ -147,6 +147,7 @@ def open_workbook(
     sheets: Iterable[str] | Callable[[str], bool] | None = None,
     *,
     unless: Collection[str] = (),
+    ahead: int | None = None,
 ) -> Iterator[RawWorkbook]:
     """:func:`read_workbook`, with each sheet read when it is first asked for.
 
@@ -156,6 +157,9 @@ def open_workbook(
     while the caller validates this one (all Python work stays on the caller's thread). An
     unreadable sheet raises :class:`UnreadableWorkbook` where it is asked for; ask for
     ``dict(book.sheets)`` to read the rest. The file is closed when the block ends.
+
+    ``ahead``: how many sheets calamine parses ahead (default :data:`AHEAD`; 0: none, every
+    sheet is parsed on the caller's thread — for a process whose cores are already busy).
     """
     fspath = os.fsdecode(path)
     wanted = _wanted(sheets)
@@ -186,7 +190,7 @@ def open_workbook(
             # refused early costs little.
             _checked(_check_parts, zf, layout)
             wb = _calamine(lambda: _open_calamine(fspath, fh))
-            lazy = _Sheets(wb, layout, zf, wanted)
+            lazy = _Sheets(wb, layout, zf, wanted, AHEAD if ahead is None else ahead)
             book.sheets = lazy
             try:
                 yield book
@@ -392,8 +396,10 @@ class _Sheets(Mapping[str, RawSheet]):
         layout: _Layout,
         zf: zipfile.ZipFile,
         wanted: Callable[[str], bool] | None,
+        ahead: int,
     ) -> None:
         self._wb = wb
+        self._depth = ahead
         self._zf = zf
         self._layout = layout
         metas = _calamine(lambda: wb.sheets_metadata)  # read before any parse borrows wb
@@ -426,7 +432,7 @@ class _Sheets(Mapping[str, RawSheet]):
         return len(self._last)
 
     def _read_next(self) -> None:
-        """Read the sheet at ``_next``, and keep the helper thread :data:`AHEAD` sheets ahead
+        """Read the sheet at ``_next``, and keep the helper thread ``ahead`` sheets ahead
         (each scanned here before it is handed over), all before this one's rows are made.
 
         The outcome is the whole read's, in its order (scan, parse, scan, parse …): a scan
@@ -443,7 +449,7 @@ class _Sheets(Mapping[str, RawSheet]):
             scan = self._scan(pos)
             parsed = _calamine(lambda: self._wb.get_sheet_by_index(index))
         queued = pos + len(self._ahead)  # the last position scanned so far
-        while len(self._ahead) < AHEAD and queued + 1 < len(self._order):
+        while len(self._ahead) < self._depth and queued + 1 < len(self._order):
             queued += 1
             if self._ahead and isinstance(self._ahead[-1][1], BaseException):
                 break  # nothing is parsed past a refused sheet
