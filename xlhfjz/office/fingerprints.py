@@ -9,9 +9,10 @@ import datetime as dt
 import hashlib
 import operator
 import re
+import sys
 import unicodedata
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,16 @@ def normalise(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
 
 
+def _fingerprints(texts: Iterable[str]) -> array[int]:
+    """:func:`fingerprint` of each text, at once (the same numbers)."""
+    digest = _digest
+    out = array("q")
+    out.frombytes(b"".join([digest(t.encode(), digest_size=8).digest() for t in texts]))
+    if sys.byteorder == "little":
+        out.byteswap()  # the digests are big-endian numbers
+    return out
+
+
 def fingerprint(text: str) -> int:
     """A 64-bit fingerprint of a text, the same in every process (unlike ``hash``)."""
     return int.from_bytes(_digest(text.encode(), digest_size=8).digest(), "big", signed=True)
@@ -147,7 +158,7 @@ def signal_facts(report: Report, merged: list[Sheet]) -> SignalFacts:
             keys: list[Any] = list(map(operator.itemgetter(*[f.id for f in fields]), cells))
         else:
             keys = [[c.get(f.id) for f in fields] for c in cells]
-        _extend(out.records, (name,), [rows, [fingerprint(repr(key)) for key in keys]], True)
+        _extend(out.records, (name,), [rows, _fingerprints(map(repr, keys))], True)
         first_date = next((f for f in sheet.fields if f.type == "date"), None)
         if first_date is not None:
             days = [(rec.row, rec.values.get(first_date.id)) for rec in records]

@@ -47,6 +47,7 @@ from xlhfjz.xlsx.sheetdata import (
     Template,
     number_rows,
     place,
+    render_rows,
     render_template,
     splice,
 )
@@ -177,9 +178,12 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
-        if result.signals is not None:
+        if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
             rows = [s.cells() for s in result.signals]
-            _table_sheet(wb, SIGNALS, SIGNAL_HEADER, rows, fmt, widths=SIGNAL_WIDTHS)
+            _table_sheet(wb, SIGNALS, SIGNAL_HEADER, (), fmt, widths=SIGNAL_WIDTHS,
+                         last_row=len(rows))  # fmt: skip
+            part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
+            bulk[part] = BulkSheet([render_rows(rows)], len(SIGNAL_HEADER))
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
