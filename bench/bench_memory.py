@@ -4,9 +4,11 @@ Merges folders of N typical communities (default 200 and 800) in turn, ``--repea
 and prints the median seconds, seconds per community and the peak RSS of the merge's main
 process (its workers not counted; target ≤ 150 MB at 800 and not growing with N).
 
-Every folder holds N distinct generated communities (:func:`bench_merge.make_folder`): clones of
-a few hundred would share every row, phone and text, and the 疑点提示 (which compare communities
-with each other) would measure that instead of a street.
+Folders beyond the 200 generated ones (:func:`bench_merge.make_folder`) are clones of them
+with new 社区代码: the same typical files, N communities, made in seconds instead of hours. A
+clone repeats its source's every row, phone and text, so the 疑点提示 (which compare communities
+with each other) find every row of it: past 200 this also measures a street where everyone
+copied, and the 疑点 table stops at its 100,000 lines.
 
     python bench/bench_memory.py [--communities 200 800] [--repeat 3] [--old SRC]
 """
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,11 +28,36 @@ from bench_merge import make_folder
 from bench_validate import OUT
 from bench_writers import MAIN_PEAK, run
 
+_CODE = re.compile(r"^(370303)(\d{6})_")
 
-def street(n: int) -> Path:
-    """A folder of ``n`` generated communities (:func:`bench_merge.make_folder`, two processes:
-    about 4 minutes per 1,000 on this machine, then cached)."""
-    return make_folder(n)
+
+def street(n: int, base: int = 200) -> Path:
+    """A folder of ``n`` communities: the ``base`` generated ones, then clones of them with new
+    社区代码 (the code's strings replaced in every XML part and the file name) — generating
+    costs about half a second a community, cloning a few milliseconds."""
+    if n <= base:
+        return make_folder(n)
+    source = make_folder(base)
+    folder = OUT / f"street_{n}_cloned"
+    if folder.is_dir() and len(list(folder.glob("*.xlsx"))) == n:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    files = sorted(source.glob("*.xlsx"))
+    for k in range(n):
+        src = files[k % base]
+        m = _CODE.match(src.name)
+        if m is None:
+            raise SystemExit(f"unexpected name {src.name}")
+        old = m.group(1) + m.group(2)
+        new = f"{370303 + k // base}{m.group(2)}"  # 370303…, 370304…, …
+        target = folder / src.name.replace(old, new)
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zo:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename.endswith(".xml"):
+                    data = data.replace(old.encode(), new.encode())
+                zo.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return folder
 
 
 def main() -> None:

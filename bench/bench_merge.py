@@ -12,6 +12,7 @@ memory (max RSS of the process and its workers) and the ratios to the bare reads
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -57,6 +58,12 @@ def make_folder(n: int) -> Path:
     t = time.perf_counter()
     done = {f.name for f in files}
     todo = [k for k in range(n) if _name(k) not in done]  # a run cut short goes on
+    others = [d for d in OUT.glob("street_*") if d.name[7:].isdigit() and d != folder]
+    for k in list(todo):  # community k is the same in every folder: link it where it exists
+        made = next((d / _name(k) for d in others if (d / _name(k)).exists()), None)
+        if made is not None:
+            os.link(made, folder / _name(k))
+            todo.remove(k)
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(_community, todo, [folder] * len(todo), chunksize=8))
     print(

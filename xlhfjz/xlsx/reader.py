@@ -153,7 +153,7 @@ def open_workbook(
 
     ``book.sheets[name]`` reads the sheets of the file in order up to ``name`` (so a file is
     refused for the same reason whatever is asked first), and starts calamine on the next one
-    in a helper thread: calamine parses with the GIL released, so the next sheet is parsed
+    in a helper thread: calamine parses with the GIL released, so the next sheets are parsed
     while the caller validates this one (all Python work stays on the caller's thread). An
     unreadable sheet raises :class:`UnreadableWorkbook` where it is asked for; ask for
     ``dict(book.sheets)`` to read the rest. The file is closed when the block ends.
@@ -388,7 +388,7 @@ AHEAD = 2
 class _Sheets(Mapping[str, RawSheet]):
     """The wanted sheets by name, in file order, each read when first asked for (see
     :func:`open_workbook`): scanned on this thread, then parsed by calamine in a helper thread
-    — the next one while the caller works on this one — and turned into rows here."""
+    — the next ones while the caller works on this one — and turned into rows here."""
 
     def __init__(
         self,
