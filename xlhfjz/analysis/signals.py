@@ -99,22 +99,19 @@ def _shared(
     kind: str,
     numbers: _Numbers,
     describe: Any,
-    keys: Sequence[str] = ("fp",),
 ) -> list[Signal]:
-    """One finding per fingerprint seen in two or more communities; one line per row. Findings
-    are numbered in the order of their first row (社区代码, 台账, 行)."""
+    """One finding per fingerprint (``fp``) seen in two or more communities; one line per row.
+    Findings are numbered in the order of their first row (社区代码, 台账, 行)."""
     if df.empty:
         return []
-    keys = list(keys)
-    spread = df.groupby(keys, sort=False)["code"].transform("nunique")
-    hits = df[spread.to_numpy() >= 2]
+    # in two or more communities: the lowest and the highest 社区代码 of the group differ
+    codes = df.groupby("fp", sort=False)["code"]
+    hits = df[codes.transform("min").to_numpy() != codes.transform("max").to_numpy()]
     if hits.empty:
         return []
     hits = hits.sort_values(["code", "sheet", "row"], kind="stable")
     # findings in the order of their first rows; only those that fit the table are listed
-    finding, _ = pd.factorize(
-        pd.MultiIndex.from_frame(hits[keys]) if len(keys) > 1 else hits[keys[0]]
-    )
+    finding, _ = pd.factorize(hits["fp"])
     sizes = np.bincount(finding)
     listed = 0
     while listed < len(sizes) and numbers.room(int(sizes[listed])):
@@ -123,7 +120,7 @@ def _shared(
         numbers.room(int(size))  # counted as left out (so was the first that did not fit)
     groups: dict[Any, list[Any]] = {}  # insertion order = order of the first rows
     for line in hits[finding < listed].itertuples(index=False):
-        groups.setdefault(tuple(getattr(line, k) for k in keys), []).append(line)
+        groups.setdefault(line.fp, []).append(line)
     used = who.used
     out: list[Signal] = []
     for lines in groups.values():
@@ -157,43 +154,60 @@ def find_signals(
     numbers = _Numbers(max_lines)
     out: list[Signal] = []
 
-    texts = _frame(who, "texts", ["sheet", "row", "column", "fp", "length"])
-    out += _shared(texts, who, TEXT, numbers, lambda x, where: (
+    # each frame is made when it is needed and let go right after (a street's rows are many)
+    out += _shared(_frame(who, "texts", ["sheet", "row", "column", "fp", "length"]), who, TEXT,
+                   numbers, lambda x, where: (
         f"{LABELS[x.column]}与 {where}的文字相同（去除空格和标点后 {x.length} 字）"))  # fmt: skip
-
-    records = _frame(who, "records", ["sheet", "row", "fp"])  # the same row of the same sheet
-    out += _shared(records, who, RECORD, numbers, lambda x, where: (
-        f"本行与 {where}除序号外完全相同"), keys=("sheet", "fp"))  # fmt: skip
-
-    dates = _frame(who, "dates", ["sheet", "row", "date"])
-    threshold = int(parameters.get("bulk_entry_rows", 10))
-    if not dates.empty:
-        sizes = dates.groupby(["code", "sheet", "date"])["row"].agg(["size", "min", "max"])
-        names = {c.code: c.name for c in who.used}
-        bulk = sizes[sizes["size"] >= threshold].sort_index()
-        for (rank, sheet, day), size, first, last in zip(
-            bulk.index, bulk["size"], bulk["min"], bulk["max"], strict=True
-        ):
-            number, code = numbers.next(), who.codes[rank]
-            if numbers.room():
-                out.append(Signal(number, BULK, code, names[code], SHEETS[sheet], int(first),
-                                  f"同一日期 {dt.date.fromordinal(int(day)):%Y-%m-%d} 登记了 "
-                                  f"{size} 行（第 {first}–{last} 行之间），请核实是否集中补录"))  # fmt: skip
-
+    out += _shared(_records(who), who, RECORD, numbers, lambda x, where: (
+        f"本行与 {where}除序号外完全相同"))  # fmt: skip
+    out += _bulk(who, numbers, int(parameters.get("bulk_entry_rows", 10)))
     out += _numbers(who, numbers)
-
-    phones = _frame(who, "phones", ["sheet", "row", "fp"])
-    out += _shared(phones, who, PHONE, numbers, lambda x, where: (
-        f"{SHEETS[x.sheet]}第 {x.row} 行与 {where}号码相同"))  # fmt: skip
-
-    evidence = _frame(who, "evidence", ["sheet", "row", "fp"])
-    out += _shared(evidence, who, EVIDENCE, numbers, lambda x, where: (
-        f"佐证材料与 {where}的佐证材料相同"))  # fmt: skip
+    out += _shared(_frame(who, "phones", ["sheet", "row", "fp"]), who, PHONE, numbers,
+                   lambda x, where: f"{SHEETS[x.sheet]}第 {x.row} 行与 {where}号码相同")  # fmt: skip
+    out += _shared(_frame(who, "evidence", ["sheet", "row", "fp"]), who, EVIDENCE, numbers,
+                   lambda x, where: f"佐证材料与 {where}的佐证材料相同")  # fmt: skip
     if numbers.left_out:
         out.append(Signal("", "（未列出）", "", "", "", None,
                           f"疑点过多：另有 {numbers.left_out:,} 行未列出（本表最多 {max_lines:,} 行），"
                           "请先核查以上各条"))  # fmt: skip
     return out, numbers.k
+
+
+def _records(who: _Who) -> pd.DataFrame:
+    """The rows' fingerprints, the sheet folded into the key: the same row of the same sheet."""
+    records = _frame(who, "records", ["sheet", "row", "fp"])
+    records["fp"] ^= records["sheet"].to_numpy().astype(np.int64) << 56
+    return records
+
+
+def _bulk(who: _Who, numbers: _Numbers, threshold: int) -> list[Signal]:
+    """集中补录: ≥ ``threshold`` rows of one sheet with the same date in one community; found by
+    one integer key (社区代码's rank, sheet, day) per row, in that order."""
+    dates = _frame(who, "dates", ["sheet", "row", "date"])
+    if dates.empty:
+        return []
+    day0 = int(dates["date"].min())  # the days from it fit in 24 bits (45,000 years)
+    key = (
+        (dates["code"].to_numpy().astype(np.int64) << 32)
+        | (dates["sheet"].to_numpy().astype(np.int64) << 24)
+        | (dates["date"].to_numpy().astype(np.int64) - day0)
+    )
+    rows = dates["row"]
+    del dates
+    sizes = rows.groupby(key).agg(["size", "min", "max"])  # sorted by the key
+    bulk = sizes[sizes["size"] >= threshold]
+    names = {c.code: c.name for c in who.used}
+    out: list[Signal] = []
+    for k, size, first, last in zip(
+        bulk.index, bulk["size"], bulk["min"], bulk["max"], strict=True
+    ):
+        rank, sheet, day = k >> 32, (k >> 24) & 0xFF, (k & 0xFFFFFF) + day0
+        number, code = numbers.next(), who.codes[rank]
+        if numbers.room():
+            out.append(Signal(number, BULK, code, names[code], SHEETS[sheet], int(first),
+                              f"同一日期 {dt.date.fromordinal(int(day)):%Y-%m-%d} 登记了 "
+                              f"{size} 行（第 {first}–{last} 行之间），请核实是否集中补录"))  # fmt: skip
+    return out
 
 
 def _numbers(who: _Who, numbers: _Numbers) -> list[Signal]:
