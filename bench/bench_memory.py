@@ -10,7 +10,7 @@ clone repeats its source's every row, phone and text, so the 疑点提示 (which
 with each other) find every row of it: past 200 this also measures a street where everyone
 copied, and the 疑点 table stops at its 100,000 lines.
 
-    python bench/bench_memory.py [--communities 200 800] [--repeat 3] [--old SRC]
+    python bench/bench_memory.py [--communities 200 800] [--repeat 3] [--old SRC] [--distinct]
 """
 
 from __future__ import annotations
@@ -65,12 +65,18 @@ def main() -> None:
     ap.add_argument("--communities", type=int, nargs="+", default=[200, 800])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--old", metavar="SRC", help="also run xlhfjz from this older source tree")
+    ap.add_argument(
+        "--distinct",
+        action="store_true",
+        help="N generated communities, no clones (about 0.3 s a community to make, once)",
+    )
     args = ap.parse_args()
     py = sys.executable
     summary = str(OUT / "summary_memory.xlsx")
     commands = []
     for n in args.communities:
-        cmd = [py, "-c", MAIN_PEAK, "merge", str(street(n)), "-o", summary]
+        folder = make_folder(n) if args.distinct else street(n)
+        cmd = [py, "-c", MAIN_PEAK, "merge", str(folder), "-o", summary]
         commands.append((f"{n} communities", n, cmd, {}))
         if args.old:
             commands.append((f"{n} communities (old)", n, cmd, {"PYTHONPATH": args.old}))

@@ -61,7 +61,7 @@ def _frame(who: _Who, attr: str, columns: list[str]) -> pd.DataFrame:
     data: dict[str, Any] = {"who": owner, "code": np.asarray(who.rank, dtype=np.int32)[owner]}
     for name, part in zip(columns, parts, strict=True):
         data[name] = np.concatenate(part)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)  # the arrays are its own: no second copy
 
 
 #: At most this many lines in 疑点提示 (a street where every community filled in the same
