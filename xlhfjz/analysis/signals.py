@@ -36,7 +36,7 @@ class _Who:
         self.used = used
         self.codes = sorted({c.code for c in used})
         rank = {code: k for k, code in enumerate(self.codes)}
-        self.rank = [rank[c.code] for c in used]
+        self.rank = np.array([rank[c.code] for c in used], dtype=np.int32)
 
 
 #: The arrays' types of each kind of facts (:class:`~xlhfjz.office.fingerprints.SignalFacts`).
@@ -58,7 +58,7 @@ def _frame(who: _Who, attr: str, columns: list[str]) -> pd.DataFrame:
     if not owners:
         return pd.DataFrame({name: [] for name in ("who", "code", *columns)})
     owner = np.concatenate(owners)
-    data: dict[str, Any] = {"who": owner, "code": np.asarray(who.rank, dtype=np.int32)[owner]}
+    data: dict[str, Any] = {"who": owner, "code": who.rank[owner]}
     for name, part in zip(columns, parts, strict=True):
         data[name] = np.concatenate(part)
     return pd.DataFrame(data, copy=False)  # the arrays are its own: no second copy
@@ -92,6 +92,15 @@ class _Numbers:
         self.lines += n
         return True
 
+    def fit(self, sizes: np.ndarray) -> int:
+        """How many of these findings (``sizes``: their lines, in order) are listed: those before
+        the first that does not fit; the lines of the others are left out."""
+        listed = 0
+        while listed < len(sizes) and self.room(int(sizes[listed])):
+            listed += 1
+        self.left_out += int(sizes[listed + 1 :].sum())  # room() counted the first one
+        return listed
+
 
 def _shared(
     df: pd.DataFrame,
@@ -113,11 +122,7 @@ def _shared(
     # findings in the order of their first rows; only those that fit the table are listed
     finding, _ = pd.factorize(hits["fp"])
     sizes = np.bincount(finding)
-    listed = 0
-    while listed < len(sizes) and numbers.room(int(sizes[listed])):
-        listed += 1
-    for size in sizes[listed + 1 :]:
-        numbers.room(int(size))  # counted as left out (so was the first that did not fit)
+    listed = numbers.fit(sizes)
     groups: dict[Any, list[Any]] = {}  # insertion order = order of the first rows
     for line in hits[finding < listed].itertuples(index=False):
         groups.setdefault(line.fp, []).append(line)

@@ -454,15 +454,21 @@ def create_app(
             await form.close()
         return target, name, suffix
 
+    async def run_owned(principal: Principal, fn: Callable[..., Any], *args: Any) -> dict[str, Any]:
+        """``fn(*args)`` in a worker: its refusal as the API's, and the file it read must be the
+        caller's community's."""
+        status, out = await state.run(fn, *args)
+        if status != 200:
+            raise ApiError(status, out["error"])
+        own(principal, out["community_code"])
+        return out
+
     async def checked_upload(
         request: Request, principal: Principal
     ) -> tuple[Path, str, dict[str, Any]]:
         path, name, suffix = await receive_upload(request)
         try:
-            status, checked = await state.run(work.check_file, str(path), name, state.office())
-            if status != 200:
-                raise ApiError(status, checked["error"])
-            own(principal, checked["community_code"])
+            checked = await run_owned(principal, work.check_file, str(path), name, state.office())
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -489,10 +495,7 @@ def create_app(
         path, name, suffix = await receive_upload(request)
         target = folder.incoming_path(suffix)
         try:
-            status, done = await state.run(work.mark_file, str(path), suffix, str(target))
-            if status != 200:
-                raise ApiError(status, done["error"])
-            own(principal, done["community_code"])
+            await run_owned(principal, work.mark_file, str(path), suffix, str(target))
         except BaseException:
             target.unlink(missing_ok=True)
             raise

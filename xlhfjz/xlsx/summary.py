@@ -166,24 +166,17 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
             widths = merged_widths(sheet)
             for k, placed in enumerate(parts):
                 chunks = [_numbered(res, sheet.id, first) for res, first in placed]
-                count = sum(chunk.rows for chunk in chunks)
                 name = sheet.name if k == 0 else f"{sheet.name}({k + 1})"
-                ws = _table_sheet(wb, name, header, (), fmt, widths=widths, last_row=count)
+                ws = _bulk_sheet(wb, bulk, name, header, chunks, fmt, widths)
                 for c, f in enumerate(sheet.fields):
                     if f.type == "date":
                         ws.set_column(c, c, widths[c], date_format)
-                # XlsxWriter names the parts after the order the sheets were added in
-                part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
-                bulk[part] = BulkSheet(chunks, len(header))
         _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
-            rows = [s.cells() for s in result.signals]
-            _table_sheet(wb, SIGNALS, SIGNAL_HEADER, (), fmt, widths=SIGNAL_WIDTHS,
-                         last_row=len(rows))  # fmt: skip
-            part = f"xl/worksheets/sheet{len(wb.worksheets())}.xml"
-            bulk[part] = BulkSheet([render_rows(rows)], len(SIGNAL_HEADER))
+            chunk = render_rows([s.cells() for s in result.signals])
+            _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, [chunk], fmt, SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
@@ -267,6 +260,24 @@ def _numbered(res: FileResult, sheet_id: str, first_row: int) -> Chunk:
         raise RuntimeError(f"rows numbered from {rendered.first_row}, not {first_row}")
     chunk = res.chunks[sheet_id] = number_rows(rendered, first_row)
     return chunk
+
+
+def _bulk_sheet(
+    wb: xlsxwriter.Workbook,
+    bulk: dict[str, BulkSheet],
+    name: str,
+    header: Sequence[str],
+    chunks: list[Chunk],
+    fmt: _Formats,
+    widths: dict[int, int],
+) -> Worksheet:
+    """A :func:`_table_sheet` whose rows are ``chunks`` (rendered XML), spliced in when the file
+    is written (:func:`~xlhfjz.xlsx.sheetdata.splice`)."""
+    count = sum(chunk.rows for chunk in chunks)
+    ws = _table_sheet(wb, name, header, (), fmt, widths=widths, last_row=count)
+    # XlsxWriter names the parts after the order the sheets were added in
+    bulk[f"xl/worksheets/sheet{len(wb.worksheets())}.xml"] = BulkSheet(chunks, len(header))
+    return ws
 
 
 def _table_sheet(
