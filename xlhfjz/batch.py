@@ -16,14 +16,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
-from xlhfjz.office.fingerprints import signal_facts, signal_sheets
+from xlhfjz.office.fingerprints import hash_salt, signal_facts, signal_sheets
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import OFFICE_SHEETS, MergeResult, display_name, examine, resolve
 from xlhfjz.office.review import Previous, review_all
@@ -89,6 +89,8 @@ class Job:
     """The day 整改期限 are judged against (G4): 设置's 评估日期, else the day of the merge."""
     signals: bool = False
     """Take what the 疑点提示 need (:mod:`xlhfjz.office.fingerprints`)."""
+    salt: int | None = None
+    """The merge's :func:`~xlhfjz.office.fingerprints.hash_salt` (rows are fingerprinted alike)."""
     ahead: int | None = None
     """Sheets parsed ahead while one is validated (:func:`~xlhfjz.xlsx.reader.open_workbook`):
     none in a pool of workers, which keeps every core busy already (measured on 200 communities:
@@ -119,7 +121,7 @@ def process_file(path: str, job: Job) -> FileResult:
             report, res.code or "", res.name, res.file, job.keep_rows
         )
         if job.signals:
-            res.facts = signal_facts(report, signal_sheets())
+            res.facts = signal_facts(report, signal_sheets(), job.salt)
     return res
 
 
@@ -164,31 +166,40 @@ def merge_folder(
     files, logs = find_files(root, recursive)
     job = Job(
         office, str(root), keep_rows, contacts,
-        eval_date=office.eval_date or dt.date.today(), signals=signals,
+        eval_date=office.eval_date or dt.date.today(), signals=signals, salt=hash_salt(),
     )  # fmt: skip
     spool = Spool()  # the rendered rows wait here, not in memory (README 性能)
     results = _run(files, job, workers, progress, spool)
     result = resolve(results, logs, root, office, contacts)
-    _number_rows(result, workers, spool)
+    # pandas' import and the group-bys run while the worker processes number the rows
+    _number_rows(result, workers, spool, (lambda: _find_signals(result)) if signals else None)
     result.eval_date = job.eval_date
     if previous is not None:
         result.reviews = review_all(result.communities, previous)
-    if signals:
-        try:
-            from xlhfjz.analysis.signals import find_signals
-        except ImportError:
-            result.signals_note = "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
-        else:
-            result.signals, result.signal_findings = find_signals(
-                result.communities, office.parameters
-            )
     return result
 
 
-def _number_rows(result: MergeResult, workers: int | None, spool: Spool) -> None:
+def _find_signals(result: MergeResult) -> None:
+    """The 疑点提示 of a merge (pandas imported only here), or why there are none."""
+    try:
+        from xlhfjz.analysis.signals import find_signals
+    except ImportError:
+        result.signals_note = "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
+    else:
+        result.signals, result.signal_findings = find_signals(
+            result.communities, result.office.parameters
+        )
+
+
+def _number_rows(
+    result: MergeResult, workers: int | None, spool: Spool, aside: Callable[[], None] | None = None
+) -> None:
     """The second pass: now that the order of the communities is known, give every rendered
     row its Excel row number (:func:`~xlhfjz.xlsx.sheetdata.number_rows`), in parallel; the
-    numbered rows go to ``spool`` as they come, and only a few batches are in flight at once."""
+    numbered rows go to ``spool`` as they come, and only a few batches are in flight at once.
+
+    ``aside`` runs meanwhile in a thread of this process, started once the worker processes
+    are (a fork while a thread imports a module can leave the child a held import lock)."""
     jobs = [
         (res, sheet.id, first)
         for sheet, parts in merged_parts(result)
@@ -207,14 +218,21 @@ def _number_rows(result: MergeResult, workers: int | None, spool: Spool) -> None
             out.append((Template(bytes(template.data), template.rows), first))
         return out
 
-    if workers <= 1 or len(jobs) <= 8:
-        numbered: Iterator[list[Chunk]] = (_number_batch(work(b)) for b in batches)
-        _store(batches, numbered, spool)
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
-    ) as pool:
-        _store(batches, _bounded(pool, _number_batch, map(work, batches), 4 * workers), spool)
+    done: Future[None] | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-aside") as thread:
+        if workers <= 1 or len(jobs) <= 8:
+            done = thread.submit(aside) if aside else None
+            _store(batches, (_number_batch(work(b)) for b in batches), spool)
+        else:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+            ) as pool:
+                pool.submit(int).result()  # the first task forks every worker (start method fork)
+                done = thread.submit(aside) if aside else None
+                numbered = _bounded(pool, _number_batch, map(work, batches), 4 * workers)
+                _store(batches, numbered, spool)
+    if done is not None:
+        done.result()  # its exception, if any
 
 
 _BATCH = 16
