@@ -15,9 +15,10 @@ import pytest
 from openpyxl import load_workbook
 
 from xlhfjz.batch import merge_folder
-from xlhfjz.office.fingerprints import Signal
+from xlhfjz.office.fingerprints import Signal, Source, signal_facts, signal_sheets
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
 from xlhfjz.xlsx.community import write_community_workbook
+from xlhfjz.xlsx.files import validate_file
 from xlhfjz.xlsx.summary import write_summary
 
 A, B, C = "370303009001", "370303009002", "370303009003"
@@ -48,7 +49,7 @@ def street(tmp_path: Path, plant: Callable[[dict[str, CommunitySample]], None]) 
     assert [list(r) for r in rows[1:]] == [s.cells() for s in result.signals]
     for s in result.signals:  # never a phone number, whatever the signal
         assert not re.search(r"1\d{10}", s.note)
-    return result.signals
+    return list(result.signals)
 
 
 def lines(signals: list[Signal]) -> list[tuple[str, str, str, int | None, str]]:
@@ -179,8 +180,16 @@ def test_lines_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
         write_community_workbook(folder / f"{code}.xlsx", basic=s.basic, data=s.data)
     result = merge_folder(folder, workers=1, signals=True)
     assert result.signal_findings == 3 and len(result.signals or ()) == 6
+    # found again by a worker process of the merge (its rows fingerprinted by their hash)
+    pooled = merge_folder(folder, workers=2, signals=True)
+    assert pooled.signal_findings == 3 and list(pooled.signals or ()) == list(result.signals)
 
-    listed, findings = find_signals(result.communities, {}, max_lines=3)
+    used = [
+        Source(c.code, c.name, signal_facts(validate_file(c.result.path), signal_sheets()))
+        for c in result.communities
+        if c.result is not None
+    ]  # the rows fingerprinted by a digest here
+    listed, findings = find_signals(used, {}, max_lines=3)
     assert findings == 3
     assert lines(listed) == [
         ("Y001", "跨社区雷同记录", A, 7, f"本行与 {C} 巡查第 4 行除序号外完全相同"),

@@ -12,18 +12,20 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import pickle
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
-from xlhfjz.office.fingerprints import hash_salt, signal_facts, signal_sheets
+from xlhfjz.office.fingerprints import Source, hash_salt, signal_facts, signal_sheets
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import OFFICE_SHEETS, MergeResult, display_name, examine, resolve
 from xlhfjz.office.review import Previous, review_all
@@ -32,7 +34,16 @@ from xlhfjz.scoring import score_report
 from xlhfjz.xlsx.files import validate_file
 from xlhfjz.xlsx.guard import LIMITS
 from xlhfjz.xlsx.reader import open_regular
-from xlhfjz.xlsx.sheetdata import Chunk, Spool, StoredList, Template, number_rows, spooled
+from xlhfjz.xlsx.sheetdata import (
+    Chunk,
+    Spool,
+    Stored,
+    StoredList,
+    Template,
+    number_rows,
+    read_stored,
+    spooled,
+)
 from xlhfjz.xlsx.summary import merged_parts, render_ledgers
 
 EXTENSIONS = (".xlsx", ".xlsm")
@@ -169,37 +180,74 @@ def merge_folder(
         eval_date=office.eval_date or dt.date.today(), signals=signals, salt=hash_salt(),
     )  # fmt: skip
     spool = Spool()  # the rendered rows wait here, not in memory (README 性能)
-    results = _run(files, job, workers, progress, spool)
-    result = resolve(results, logs, root, office, contacts)
-    # pandas' import and the group-bys run while the worker processes number the rows
-    _number_rows(result, workers, spool, (lambda: _find_signals(result)) if signals else None)
+    with tempfile.TemporaryDirectory(prefix="xlhfjz-facts-") as folder:
+        facts = Spool(folder) if signals else None  # and the 疑点's inputs, in a file of their own
+        try:
+            results = _run(files, job, workers, progress, spool, facts)
+            result = resolve(results, logs, root, office, contacts)
+            task = _signals_task(result, facts) if facts is not None else None
+            found = _number_rows(result, workers, spool, task)
+        finally:
+            if facts is not None:
+                facts.close()
+    if found is not None:
+        if isinstance(found, str):
+            result.signals_note = found
+        else:
+            pickled, lines, result.signal_findings = found
+            result.signals = StoredList.of_pickled(pickled, lines, spool)
     result.eval_date = job.eval_date
     if previous is not None:
         result.reviews = review_all(result.communities, previous)
     return result
 
 
-def _find_signals(result: MergeResult) -> None:
-    """The 疑点提示 of a merge (pandas imported only here), or why there are none."""
+SignalsTask = tuple[str, list[tuple[str, str, int, int]], dict[str, float]]
+"""(the facts' file, (社区代码, 社区名称, offset, length) of each used file's facts, 参数)."""
+Found = tuple[bytes, int, int] | str
+"""The 疑点提示 lines pickled, how many, how many findings — or why there are none."""
+
+
+def _signals_task(result: MergeResult, facts: Spool) -> SignalsTask:
+    """What :func:`_find_signals` needs, to be sent to a process of its own: where every used
+    file's facts are in the facts' file (flushed, for the other process to read)."""
+    facts.flush()
+    assert facts.path is not None
+    used = [
+        (c.code, c.name, c.result.facts.offset, c.result.facts.length)
+        for c in result.communities
+        if c.result is not None and isinstance(c.result.facts, Stored)
+    ]
+    return facts.path, used, dict(result.office.parameters)
+
+
+def _find_signals(
+    path: str, used: list[tuple[str, str, int, int]], parameters: dict[str, float]
+) -> Found:
+    """The 疑点提示 of a merge, in whichever process runs it (pandas is imported only here)."""
     try:
         from xlhfjz.analysis.signals import find_signals
     except ImportError:
-        result.signals_note = "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
-    else:
-        result.signals, result.signal_findings = find_signals(
-            result.communities, result.office.parameters
-        )
+        return "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
+    blobs = read_stored(path, [(offset, length) for _, _, offset, length in used])
+    sources = [
+        Source(code, name, pickle.loads(blob))
+        for (code, name, _, _), blob in zip(used, blobs, strict=True)
+    ]
+    lines, findings = find_signals(sources, parameters)
+    return pickle.dumps(lines, pickle.HIGHEST_PROTOCOL), len(lines), findings
 
 
 def _number_rows(
-    result: MergeResult, workers: int | None, spool: Spool, aside: Callable[[], None] | None = None
-) -> None:
+    result: MergeResult, workers: int | None, spool: Spool, signals: SignalsTask | None = None
+) -> Found | None:
     """The second pass: now that the order of the communities is known, give every rendered
     row its Excel row number (:func:`~xlhfjz.xlsx.sheetdata.number_rows`), in parallel; the
     numbered rows go to ``spool`` as they come, and only a few batches are in flight at once.
 
-    ``aside`` runs meanwhile in a thread of this process, started once the worker processes
-    are (a fork while a thread imports a module can leave the child a held import lock)."""
+    The 疑点提示 (``signals``) are found meanwhile by one of the same worker processes, so that
+    neither pandas nor the fingerprints of the whole street enter the main process; without
+    a pool of workers, they are found here."""
     jobs = [
         (res, sheet.id, first)
         for sheet, parts in merged_parts(result)
@@ -218,21 +266,16 @@ def _number_rows(
             out.append((Template(bytes(template.data), template.rows), first))
         return out
 
-    done: Future[None] | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix="xlhfjz-aside") as thread:
-        if workers <= 1 or len(jobs) <= 8:
-            done = thread.submit(aside) if aside else None
-            _store(batches, (_number_batch(work(b)) for b in batches), spool)
-        else:
-            with ProcessPoolExecutor(
-                max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
-            ) as pool:
-                pool.submit(int).result()  # the first task forks every worker (start method fork)
-                done = thread.submit(aside) if aside else None
-                numbered = _bounded(pool, _number_batch, map(work, batches), 4 * workers)
-                _store(batches, numbered, spool)
-    if done is not None:
-        done.result()  # its exception, if any
+    if workers <= 1 or len(jobs) <= 8:
+        _store(batches, (_number_batch(work(b)) for b in batches), spool)
+        return _find_signals(*signals) if signals else None
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
+        found = pool.submit(_find_signals, *signals) if signals else None
+        numbered = _bounded(pool, _number_batch, map(work, batches), 4 * workers)
+        _store(batches, numbered, spool)
+        return found.result() if found else None
 
 
 _BATCH = 16
@@ -273,13 +316,14 @@ def _run(
     workers: int | None,
     progress: Progress | None,
     spool: Spool | None = None,
+    facts: Spool | None = None,
 ) -> list[FileResult]:
     total = len(files)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
     results: list[FileResult] = []
     if workers <= 1 or total <= 2:
         for k, p in enumerate(files, 1):
-            results.append(_keep(process_file(str(p), job), spool))
+            results.append(_keep(process_file(str(p), job), spool, facts))
             if progress:
                 progress(k, total, p.name)
         return results
@@ -290,16 +334,18 @@ def _run(
         for k, res in enumerate(
             pool.map(process_file, map(str, files), [job] * total, chunksize=2), 1
         ):
-            results.append(_keep(res, spool))
+            results.append(_keep(res, spool, facts))
             if progress:
                 progress(k, total, Path(res.path).name)
     return results
 
 
-def _keep(res: FileResult, spool: Spool | None) -> FileResult:
+def _keep(res: FileResult, spool: Spool | None, facts: Spool | None = None) -> FileResult:
     """A worker's result as the main process keeps it: its rendered rows, 线索 and 重点人员
-    (read only to write the summary) in ``spool``, so that the main process's memory does not
-    grow with the number of communities."""
+    (read only to write the summary) in ``spool``, the 疑点's inputs in ``facts``, so that the
+    main process's memory does not grow with the number of communities."""
+    if facts is not None and res.facts is not None:
+        res.facts = facts.put(pickle.dumps(res.facts, pickle.HIGHEST_PROTOCOL))
     if spool is not None:
         res.chunks = {sid: spooled(chunk, spool) for sid, chunk in res.chunks.items()}
         if res.leads:

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlhfjz.office.fingerprints import LABELS, SHEETS, Signal
-from xlhfjz.office.summary import Community
+from xlhfjz.office.fingerprints import LABELS, SHEETS, Signal, Source
 
 TEXT = "跨社区雷同文字"
 RECORD = "跨社区雷同记录"
@@ -32,7 +31,7 @@ class _Who:
     """The used communities: a row of the frames names its community by position (``who``) and
     by the rank of its 社区代码 (``code``: sorting by it sorts by the code, equal codes tie)."""
 
-    def __init__(self, used: Sequence[Community]) -> None:
+    def __init__(self, used: Sequence[Source]) -> None:
         self.used = used
         self.codes = sorted({c.code for c in used})
         rank = {code: k for k, code in enumerate(self.codes)}
@@ -48,9 +47,8 @@ def _frame(who: _Who, attr: str, columns: list[str]) -> pd.DataFrame:
     parts: list[list[Any]] = [[] for _ in columns]
     owners: list[Any] = []
     for k, c in enumerate(who.used):
-        facts = c.result.facts if c.result else None
-        given = getattr(facts, attr) if facts is not None else None
-        if not given or not len(given[0]):
+        given = getattr(c.facts, attr)
+        if not len(given[0]):
             continue
         owners.append(np.full(len(given[0]), k, dtype=np.int32))
         for part, values in zip(parts, given, strict=True):
@@ -150,12 +148,12 @@ def _shared(
 
 
 def find_signals(
-    communities: Sequence[Community], parameters: Mapping[str, float], max_lines: int = MAX_LINES
+    used: Sequence[Source], parameters: Mapping[str, float], max_lines: int = MAX_LINES
 ) -> tuple[list[Signal], int]:
     """Every 疑点提示 line of a merge's used files (findings numbered Y001… in a stable order,
     at most ``max_lines`` lines, then one that says how many were left out) and the number
     of findings."""
-    who = _Who([c for c in communities if c.result is not None and c.result.facts is not None])
+    who = _Who(used)
     numbers = _Numbers(max_lines)
     out: list[Signal] = []
 
@@ -221,9 +219,9 @@ def _numbers(who: _Who, numbers: _Numbers) -> list[Signal]:
     counts = _frame(who, "numbers", ["sheet", "row", "column", "value"])
     if not counts.empty:
         population = np.array(
-            [np.nan if c.result.facts.population is None else c.result.facts.population  # type: ignore[union-attr]
-             for c in who.used], dtype=np.float64,
-        )  # fmt: skip
+            [np.nan if c.facts.population is None else c.facts.population for c in who.used],
+            dtype=np.float64,
+        )
         counts["population"] = population[counts["who"].to_numpy()]
         over = counts[counts["value"] > counts["population"]].sort_values(["code", "sheet", "row"])
         for x in over.itertuples(index=False):
@@ -234,8 +232,8 @@ def _numbers(who: _Who, numbers: _Numbers) -> list[Signal]:
                                   f"{LABELS[x.column]} {int(x.value)} 超过辖区常住人口 "
                                   f"{int(x.population)}"))  # fmt: skip
     for c in who.used:
-        facts = c.result.facts if c.result else None
-        if facts is None or not facts.households:
+        facts = c.facts
+        if not facts.households:
             continue
         for sheet, reached in sorted(facts.reached.items()):
             if reached > 2 * facts.households:

@@ -53,5 +53,6 @@ class FileResult:
     """The valid rows' values of 重点人员 (for 重点人员统计; the merge keeps them on disk)."""
     contacts: dict[str, list[dict[str, Any]]] | None = None
     """Contact sheet id → every record's values (full phones); None unless asked for."""
-    facts: SignalFacts | None = None
-    """What the 疑点提示 need (fingerprints, dates, counts; no text); None unless asked for."""
+    facts: SignalFacts | Any = None
+    """What the 疑点提示 need (fingerprints, dates, counts; no text); None unless asked for. The
+    merge's main process keeps it pickled on disk (:class:`xlhfjz.xlsx.sheetdata.Stored`)."""

@@ -76,6 +76,15 @@ class SignalFacts:
     households: int | None = None
 
 
+@dataclass(frozen=True)
+class Source:
+    """A used community as the signals see it."""
+
+    code: str
+    name: str
+    facts: SignalFacts
+
+
 def _columns(*types: str) -> list[array[Any]]:
     return [array(t) for t in types]
 

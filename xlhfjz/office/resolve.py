@@ -43,7 +43,7 @@ class MergeResult:
     """The day 整改期限 were judged against (G4)."""
     reviews: dict[str, Any] | None = None
     """社区代码 → :class:`~xlhfjz.office.review.Review` (``merge --previous``), else None."""
-    signals: list[Any] | None = None
+    signals: Sequence[Any] | None = None
     """疑点提示 rows (:class:`xlhfjz.analysis.signals.Signal`), None when not computed."""
     signal_findings: int | None = None
     """How many findings (Y001…) the signals made, listed or not (the lines are capped)."""

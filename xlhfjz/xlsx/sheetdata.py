@@ -77,10 +77,26 @@ class Spool:
     (its memory then does not grow with the number of communities). The file is gone once the
     last :class:`Stored` of it is."""
 
-    def __init__(self) -> None:
-        self._fh = tempfile.TemporaryFile(prefix="xlhfjz-rows-")  # noqa: SIM115 (lives as long as the spool)
+    def __init__(self, folder: str | None = None) -> None:
+        self.path: str | None = None
+        """The file's path when it is made in ``folder`` (another process may read it, see
+        :func:`read_stored`); the folder's owner removes it."""
+        if folder is None:
+            self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xlhfjz-rows-")  # noqa: SIM115 (lives as long as the spool)
+        else:
+            self.path = str(Path(folder) / "spool.bin")
+            self._fh = open(self.path, "w+b")  # noqa: SIM115 (lives as long as the spool)
         self._lock = threading.Lock()
         self._end = 0
+
+    def flush(self) -> None:
+        """Hand what was put to the file (before another process reads it)."""
+        with self._lock:
+            self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
 
     def put(self, data: bytes) -> Stored:
         with self._lock:
@@ -114,6 +130,15 @@ class Stored:
 Data = bytes | Stored
 
 
+def read_stored(path: str, places: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+    """The bytes at these (offset, length) of a named :class:`Spool`'s file, read by a process
+    of its own (which has no :class:`Spool` object)."""
+    with open(path, "rb") as fh:
+        for offset, length in places:
+            fh.seek(offset)
+            yield fh.read(length)
+
+
 class StoredList(Sequence[Any]):
     """A list kept pickled in a :class:`Spool`: its length in memory, its items read back (and
     unpickled) each time it is iterated — for what the main process reads once or twice."""
@@ -121,6 +146,13 @@ class StoredList(Sequence[Any]):
     def __init__(self, items: Sequence[Any], spool: Spool) -> None:
         self._stored = spool.put(pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL))
         self._len = len(items)
+
+    @classmethod
+    def of_pickled(cls, data: bytes, length: int, spool: Spool) -> StoredList:
+        """The list of ``length`` items that another process pickled into ``data``."""
+        out = cls.__new__(cls)
+        out._stored, out._len = spool.put(data), length
+        return out
 
     def __len__(self) -> int:
         return self._len

@@ -175,14 +175,21 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
-            chunk = render_rows([s.cells() for s in result.signals])
-            _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, [chunk], fmt, SIGNAL_WIDTHS)
+            lines = list(result.signals)
+            chunks = [  # a block at a time: one text of all the XML would be ~3 KB a line
+                render_rows([s.cells() for s in lines[k : k + _BLOCK]], first_row=2 + k)
+                for k in range(0, len(lines), _BLOCK)
+            ]
+            del lines
+            _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, chunks, fmt, SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
     return target
 
 
+_BLOCK = 2_000
+"""疑点提示 lines rendered at a time."""
 #: 编号, 类型, 社区代码, 社区名称, 台账, 行, 说明.
 SIGNAL_WIDTHS = dict(enumerate((7, 14, 14, 14, 10, 6, 80)))
 #: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
