@@ -41,7 +41,8 @@ import os, resource, sys
 from xlhfjz.cli import main
 code = main(sys.argv[1:])
 with open(os.environ["XLHFJZ_BENCH_PEAK"], "w") as fh:
-    fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    fh.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} "
+             f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
 sys.exit(code)
 """
 
@@ -53,10 +54,10 @@ Command = tuple[list[str], dict[str, str]]
 NEUTRAL = tempfile.gettempdir()
 
 
-def run(cmd: list[str], extra: dict[str, str] | None = None) -> tuple[float, float, int]:
+def run(cmd: list[str], extra: dict[str, str] | None = None) -> tuple[float, float, int, int]:
     """Wall seconds, CPU seconds (user + system, the process and the workers it waited for:
-    less sensitive to a busy machine than wall time) and the main process's own peak RSS
-    (bytes) when the command reports it (else 0)."""
+    less sensitive to a busy machine than wall time), the main process's own peak RSS and its
+    largest worker's (bytes) when the command reports them (else 0)."""
     with tempfile.NamedTemporaryFile(prefix="xlhfjz-peak-", delete=False) as fh:
         peak_file = fh.name
     env = dict(os.environ, XLHFJZ_BENCH_PEAK=peak_file, **(extra or {}))
@@ -69,12 +70,12 @@ def run(cmd: list[str], extra: dict[str, str] | None = None) -> tuple[float, flo
         if proc.returncode not in (0, 1):
             err.seek(0)
             raise SystemExit(f"{cmd} failed ({proc.returncode}): {err.read().decode()[-2000:]}")
-    text = Path(peak_file).read_text() or "0"
+    main, worker = (Path(peak_file).read_text() or "0 0").split()
     os.unlink(peak_file)
-    return seconds, usage.ru_utime + usage.ru_stime, int(text) * 1024
+    return seconds, usage.ru_utime + usage.ru_stime, int(main) * 1024, int(worker) * 1024
 
 
-def rounds(commands: list[Command], repeat: int) -> list[list[tuple[float, float, int]]]:
+def rounds(commands: list[Command], repeat: int) -> list[list[tuple[float, float, int, int]]]:
     """``repeat`` rounds, each running every command once in turn."""
     return [[run(cmd, env) for cmd, env in commands] for _ in range(repeat)]
 

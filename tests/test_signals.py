@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -184,11 +185,12 @@ def test_lines_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
     pooled = merge_folder(folder, workers=2, signals=True)
     assert pooled.signal_findings == 3 and list(pooled.signals or ()) == list(result.signals)
 
-    used = [
-        Source(c.code, c.name, signal_facts(validate_file(c.result.path), signal_sheets()))
+    facts = {  # the rows fingerprinted by a digest here
+        c.code: signal_facts(validate_file(c.result.path), signal_sheets())
         for c in result.communities
         if c.result is not None
-    ]  # the rows fingerprinted by a digest here
+    }
+    used = [Source(code, NAMES[code], partial(facts.__getitem__, code)) for code in sorted(facts)]
     listed, findings = find_signals(used, {}, max_lines=3)
     assert findings == 3
     assert lines(listed) == [
@@ -202,3 +204,42 @@ def test_lines_past_the_cap_are_counted_not_listed(tmp_path: Path) -> None:
             "疑点过多：另有 4 行未列出（本表最多 3 行），请先核查以上各条",
         ),
     ]
+
+
+def test_parts_give_the_same_lines(tmp_path: Path) -> None:
+    """A city's facts are looked at in parts (by fingerprint, and by ranges of 社区代码 for the
+    dates and counts): any number of parts gives the same lines, in the same order."""
+    from xlhfjz.analysis.signals import find_signals
+
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    samples = {
+        code: generate_community(k + 7, basic(k, code), scale=0.6) for k, code in enumerate(NAMES)
+    }
+    text = "组织辖区居民观看防范非法集资警示教育片，现场解答群众咨询"
+    samples[A].set("宣传活动", 0, "theme", text)  # 跨社区雷同文字
+    samples[B].set("宣传活动", 2, "theme", text + "。")
+    for k in (1, 4):  # 跨社区雷同记录, twice
+        samples[C].data["巡查"][k] = list(samples[A].data["巡查"][k + 3])
+    day = samples[B].data["巡查"][2][0]  # 集中补录
+    for k in range(2, 12):
+        samples[B].data["巡查"][k][0] = day
+    samples[A].basic["population"] = 100  # 数字不合常理
+    samples[A].set("宣传活动", 1, "audience", 101)
+    samples[B].set("培训", 0, "evidence", "签到表照片存档第12号")  # 佐证材料重复
+    samples[C].set("宣传活动", 3, "evidence", "签到表、照片存档第12号")
+    for code, s in samples.items():
+        write_community_workbook(folder / f"{code}.xlsx", basic=s.basic, data=s.data)
+    facts = {
+        code: signal_facts(validate_file(folder / f"{code}.xlsx"), signal_sheets())
+        for code in NAMES
+    }
+    used = [Source(code, NAMES[code], partial(facts.__getitem__, code)) for code in NAMES]
+
+    whole, findings = find_signals(used, {})
+    kinds = ["跨社区雷同文字", "跨社区雷同记录", "集中补录", "数字不合常理", "佐证材料重复"]
+    assert list(dict.fromkeys(s.kind for s in whole)) == kinds  # each kind, in this order
+    assert sum(s.kind == "跨社区雷同记录" for s in whole) == 4
+    assert findings == len({s.number for s in whole}) >= 6
+    for parts in (2, 3, 7):
+        assert find_signals(used, {}, parts=parts) == (whole, findings)

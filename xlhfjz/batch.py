@@ -20,12 +20,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.office.fileresult import FileResult
-from xlhfjz.office.fingerprints import Source, hash_salt, signal_facts, signal_sheets
+from xlhfjz.office.fingerprints import (
+    SignalFacts,
+    Source,
+    hash_salt,
+    signal_facts,
+    signal_sheets,
+)
 from xlhfjz.office.inputs import OfficeData
 from xlhfjz.office.resolve import OFFICE_SHEETS, MergeResult, display_name, examine, resolve
 from xlhfjz.office.review import Previous, review_all
@@ -41,7 +48,6 @@ from xlhfjz.xlsx.sheetdata import (
     StoredList,
     Template,
     number_rows,
-    read_stored,
     spooled,
 )
 from xlhfjz.xlsx.summary import merged_parts, render_ledgers
@@ -229,13 +235,24 @@ def _find_signals(
         from xlhfjz.analysis.signals import find_signals
     except ImportError:
         return "未安装 pandas，未计算疑点提示（pip install xlhfjz[analysis]）"
-    blobs = read_stored(path, [(offset, length) for _, _, offset, length in used])
-    sources = [
-        Source(code, name, pickle.loads(blob))
-        for (code, name, _, _), blob in zip(used, blobs, strict=True)
-    ]
-    lines, findings = find_signals(sources, parameters)
+    with open(path, "rb") as fh:
+
+        def load(offset: int, length: int) -> SignalFacts:
+            fh.seek(offset)
+            facts: SignalFacts = pickle.loads(fh.read(length))
+            return facts
+
+        sources = [
+            Source(code, name, partial(load, offset, length)) for code, name, offset, length in used
+        ]
+        parts = -(-sum(length for *_, length in used) // FACTS_PER_PART) or 1
+        lines, findings = find_signals(sources, parameters, parts=parts)
     return pickle.dumps(lines, pickle.HIGHEST_PROTOCOL), len(lines), findings
+
+
+FACTS_PER_PART = 8 << 20
+"""The 疑点's facts (pickled bytes) looked at in one part: a street's are looked at in as many
+parts (:func:`xlhfjz.analysis.signals.find_signals`), so that their memory stays that of one."""
 
 
 def _number_rows(

@@ -82,7 +82,8 @@ class Source:
 
     code: str
     name: str
-    facts: SignalFacts
+    facts: Callable[[], SignalFacts]
+    """Its facts, read each time they are needed (a city's do not fit in memory at once)."""
 
 
 def _columns(*types: str) -> list[array[Any]]:

@@ -79,8 +79,8 @@ class Spool:
 
     def __init__(self, folder: str | None = None) -> None:
         self.path: str | None = None
-        """The file's path when it is made in ``folder`` (another process may read it, see
-        :func:`read_stored`); the folder's owner removes it."""
+        """The file's path when it is made in ``folder`` (for another process to read; the
+        folder's owner removes it)."""
         if folder is None:
             self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xlhfjz-rows-")  # noqa: SIM115 (lives as long as the spool)
         else:
@@ -128,15 +128,6 @@ class Stored:
 
 
 Data = bytes | Stored
-
-
-def read_stored(path: str, places: Iterable[tuple[int, int]]) -> Iterator[bytes]:
-    """The bytes at these (offset, length) of a named :class:`Spool`'s file, read by a process
-    of its own (which has no :class:`Spool` object)."""
-    with open(path, "rb") as fh:
-        for offset, length in places:
-            fh.seek(offset)
-            yield fh.read(length)
 
 
 class StoredList(Sequence[Any]):
