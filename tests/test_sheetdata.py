@@ -4,6 +4,7 @@ independent readers, from a zip that Python's own zipfile checks (CRC of every m
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -11,6 +12,7 @@ from xml.etree import ElementTree
 import pytest
 import python_calamine
 import xlsxwriter
+from isal import isal_zlib
 from openpyxl import load_workbook
 
 from xlhfjz.xlsx.sheetdata import (
@@ -76,6 +78,23 @@ def test_rows_kept_in_a_spool_are_spliced_byte_for_byte(tmp_path: Path) -> None:
     stored = StoredList(leads, spool)
     assert len(stored) == 2 and list(stored) == leads and list(stored) == leads
     assert stored[1] == {"lead_id": "XS-002", "source": "排查"}
+    blocks = StoredList(list(range(5)), spool, block=2)  # [0, 1], [2, 3], [4]
+    assert len(blocks) == 5 and list(blocks) == [0, 1, 2, 3, 4] and blocks[4] == 4
+    assert list(StoredList([], spool, block=2)) == []
+    pickled = [pickle.dumps(["a", "b"]), pickle.dumps(["c"])]
+    assert list(StoredList.of_pickled(pickled, 3, spool)) == ["a", "b", "c"]
+
+
+def test_signal_lines_are_rendered_a_block_at_a_time() -> None:
+    """4,500 疑点 lines: blocks of 2,000 rows starting at Excel rows 2, 2002 and 4002."""
+    from xlhfjz.office.fingerprints import Signal
+    from xlhfjz.xlsx.summary import _signal_chunks
+
+    lines = (Signal(f"Y{k:04d}", "集中补录", "1", "甲", "巡查", k, "说明") for k in range(4500))
+    chunks = _signal_chunks(lines)
+    assert [(c.first_row, c.rows) for c in chunks] == [(2, 2000), (2002, 2000), (4002, 500)]
+    xml = isal_zlib.decompressobj(-15).decompress(bytes(chunks[1].data)).decode()
+    assert xml.startswith('<row r="2002"><c r="A2002" t="inlineStr"><is><t>Y2000</t>')
 
 
 def test_streamed_rows_read_back_exactly(tmp_path: Path) -> None:

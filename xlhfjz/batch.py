@@ -210,8 +210,9 @@ def merge_folder(
 
 SignalsTask = tuple[str, list[tuple[str, str, int, int]], dict[str, float]]
 """(the facts' file, (社区代码, 社区名称, offset, length) of each used file's facts, 参数)."""
-Found = tuple[bytes, int, int] | str
-"""The 疑点提示 lines pickled, how many, how many findings — or why there are none."""
+Found = tuple[list[bytes], int, int] | str
+"""The 疑点提示 lines pickled (:data:`SIGNAL_BLOCK` a block), how many, how many findings — or
+why there are none."""
 
 
 def _signals_task(result: MergeResult, facts: Spool) -> SignalsTask:
@@ -247,7 +248,15 @@ def _find_signals(
         ]
         parts = -(-sum(length for *_, length in used) // FACTS_PER_PART) or 1
         lines, findings = find_signals(sources, parameters, parts=parts)
-    return pickle.dumps(lines, pickle.HIGHEST_PROTOCOL), len(lines), findings
+    blocks = [
+        pickle.dumps(lines[k : k + SIGNAL_BLOCK], pickle.HIGHEST_PROTOCOL)
+        for k in range(0, len(lines), SIGNAL_BLOCK)
+    ]
+    return blocks, len(lines), findings
+
+
+SIGNAL_BLOCK = 2_000
+"""疑点提示 lines pickled a block (the main process holds one block at a time)."""
 
 
 FACTS_PER_PART = 8 << 20

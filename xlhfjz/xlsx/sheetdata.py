@@ -128,38 +128,38 @@ class Stored:
 
 
 Data = bytes | Stored
+"""Bytes in memory or waiting in a :class:`Spool`."""
 
 
 class StoredList(Sequence[Any]):
-    """A list kept pickled in a :class:`Spool`: its length in memory, its items read back (and
-    unpickled) each time it is iterated — for what the main process reads once or twice."""
+    """A list kept pickled in a :class:`Spool`, in blocks: its length in memory, its items read
+    back (and unpickled) a block at a time each time it is iterated — for what the main process
+    reads once or twice."""
 
-    def __init__(self, items: Sequence[Any], spool: Spool) -> None:
-        self._stored = spool.put(pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL))
+    def __init__(self, items: Sequence[Any], spool: Spool, block: int = 0) -> None:
+        """``block``: items a block (all in one when 0)."""
+        items = list(items)
+        size = block or max(len(items), 1)
+        blocks = (items[k : k + size] for k in range(0, len(items), size))
+        self._blocks = [spool.put(pickle.dumps(b, pickle.HIGHEST_PROTOCOL)) for b in blocks]
         self._len = len(items)
 
     @classmethod
-    def of_pickled(cls, data: bytes, length: int, spool: Spool) -> StoredList:
-        """The list of ``length`` items that another process pickled into ``data``."""
+    def of_pickled(cls, blocks: Iterable[bytes], length: int, spool: Spool) -> StoredList:
+        """The list of ``length`` items that another process pickled, block by block."""
         out = cls.__new__(cls)
-        out._stored, out._len = spool.put(data), length
+        out._blocks, out._len = [spool.put(b) for b in blocks], length
         return out
 
     def __len__(self) -> int:
         return self._len
 
-    def _items(self) -> list[Any]:
-        items: list[Any] = pickle.loads(bytes(self._stored))
-        return items
-
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._items())
+        for stored in self._blocks:
+            yield from pickle.loads(bytes(stored))
 
     def __getitem__(self, index: Any) -> Any:
-        return self._items()[index]
-
-
-"""Bytes in memory or waiting in a :class:`Spool`."""
+        return list(self)[index]
 
 
 def spooled(item: Chunk | Template, spool: Spool) -> Chunk | Template:

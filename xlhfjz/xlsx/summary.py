@@ -9,6 +9,7 @@ contract, never from cell text. The file is written to a temporary name and rena
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
 from xlhfjz.office.dashboard import Dashboard, dashboard, review_sections
 from xlhfjz.office.fileresult import FileResult
-from xlhfjz.office.fingerprints import SIGNAL_HEADER
+from xlhfjz.office.fingerprints import SIGNAL_HEADER, Signal
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     issue_table,
@@ -175,17 +176,22 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
-            lines = list(result.signals)
-            chunks = [  # a block at a time: one text of all the XML would be ~3 KB a line
-                render_rows([s.cells() for s in lines[k : k + _BLOCK]], first_row=2 + k)
-                for k in range(0, len(lines), _BLOCK)
-            ]
-            del lines
-            _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, chunks, fmt, SIGNAL_WIDTHS)
+            signals = _signal_chunks(result.signals)
+            _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, signals, fmt, SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
         dash.activate()
     return target
+
+
+def _signal_chunks(signals: Iterable[Signal]) -> list[Chunk]:
+    """The 疑点提示 lines rendered :data:`_BLOCK` at a time (all their XML as one text would be
+    about 3 KB a line)."""
+    chunks: list[Chunk] = []
+    lines = iter(signals)
+    while block := [s.cells() for s in itertools.islice(lines, _BLOCK)]:
+        chunks.append(render_rows(block, first_row=2 + _BLOCK * len(chunks)))
+    return chunks
 
 
 _BLOCK = 2_000
