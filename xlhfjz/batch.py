@@ -196,6 +196,8 @@ def merge_folder(
         finally:
             if facts is not None:
                 facts.close()
+    for res in results:
+        res.facts = None  # where they were is gone with the folder
     if found is not None:
         if isinstance(found, str):
             result.signals_note = found

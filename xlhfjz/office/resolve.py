@@ -44,7 +44,8 @@ class MergeResult:
     reviews: dict[str, Any] | None = None
     """社区代码 → :class:`~xlhfjz.office.review.Review` (``merge --previous``), else None."""
     signals: Sequence[Any] | None = None
-    """疑点提示 rows (:class:`xlhfjz.analysis.signals.Signal`), None when not computed."""
+    """疑点提示 rows (:class:`xlhfjz.office.fingerprints.Signal`; a merge keeps them on disk, a
+    block at a time), None when not computed."""
     signal_findings: int | None = None
     """How many findings (Y001…) the signals made, listed or not (the lines are capped)."""
     signals_note: str = ""
