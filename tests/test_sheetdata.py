@@ -85,16 +85,15 @@ def test_rows_kept_in_a_spool_are_spliced_byte_for_byte(tmp_path: Path) -> None:
     assert list(StoredList.of_pickled(pickled, 3, spool)) == ["a", "b", "c"]
 
 
-def test_signal_lines_are_rendered_a_block_at_a_time() -> None:
-    """4,500 疑点 lines: blocks of 2,000 rows starting at Excel rows 2, 2002 and 4002."""
-    from xlhfjz.office.fingerprints import Signal
-    from xlhfjz.xlsx.summary import _signal_chunks
+def test_summary_tables_are_rendered_a_block_at_a_time() -> None:
+    """4,500 rows (疑点提示, 问题清单…): blocks of 2,000 rows from Excel rows 2, 2002 and 4002."""
+    from xlhfjz.xlsx.summary import _chunks
 
-    lines = (Signal(f"Y{k:04d}", "集中补录", "1", "甲", "巡查", k, "说明") for k in range(4500))
-    chunks = _signal_chunks(lines)
+    chunks = _chunks([f"Y{k:04d}", "集中补录", k] for k in range(4500))
     assert [(c.first_row, c.rows) for c in chunks] == [(2, 2000), (2002, 2000), (4002, 500)]
     xml = isal_zlib.decompressobj(-15).decompress(bytes(chunks[1].data)).decode()
     assert xml.startswith('<row r="2002"><c r="A2002" t="inlineStr"><is><t>Y2000</t>')
+    assert _chunks([]) == []
 
 
 def test_streamed_rows_read_back_exactly(tmp_path: Path) -> None:

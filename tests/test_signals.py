@@ -93,6 +93,29 @@ def test_identical_record(tmp_path: Path) -> None:
     ]
 
 
+def test_identical_record_in_a_file_without_the_remark_column(tmp_path: Path) -> None:
+    """C's 巡查 has no 备注 column (it is optional); its row 4 is A's row 7, whose 备注 is
+    empty: the same row all the same (fingerprinted alike whichever columns a file has)."""
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    samples = {
+        code: generate_community(k + 7, basic(k, code), scale=0.6) for k, code in enumerate(NAMES)
+    }
+    samples[C].data["巡查"][1] = list(samples[A].data["巡查"][4])
+    for code, s in samples.items():
+        write_community_workbook(folder / f"{code}.xlsx", basic=s.basic, data=s.data)
+    wb = load_workbook(folder / f"{C}.xlsx")
+    ws = wb["巡查"]
+    ws.delete_cols(next(c.column for c in ws[2] if c.value == "备注"))
+    wb.save(folder / f"{C}.xlsx")
+
+    result = merge_folder(folder, workers=1, signals=True)
+    assert lines(list(result.signals or ())) == [
+        ("Y001", "跨社区雷同记录", A, 7, f"本行与 {C} 巡查第 4 行除序号外完全相同"),
+        ("Y001", "跨社区雷同记录", C, 4, f"本行与 {A} 巡查第 7 行除序号外完全相同"),
+    ]
+
+
 @pytest.mark.parametrize("rows, fires", [(10, True), (9, False)])
 def test_bulk_entry(tmp_path: Path, rows: int, fires: bool) -> None:
     def plant(s: dict[str, CommunitySample]) -> None:

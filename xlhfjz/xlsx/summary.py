@@ -26,7 +26,7 @@ from xlhfjz.checks.validate import Report
 from xlhfjz.model.schema import BY_ID, Sheet
 from xlhfjz.office.dashboard import Dashboard, dashboard, review_sections
 from xlhfjz.office.fileresult import FileResult
-from xlhfjz.office.fingerprints import SIGNAL_HEADER, Signal
+from xlhfjz.office.fingerprints import SIGNAL_HEADER
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
     issue_table,
@@ -160,8 +160,13 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         extra = 4 if result.reviews is not None else 0
         score_widths = [14, 12, 16, 7] + [7] * (len(header) - 11 - extra) + [18, 30, 30, 6, 6, 30]
         score_widths += [16, 8, 7, 10][:extra]
-        _table_sheet(wb, SCORES, header, rows, fmt, widths=dict(enumerate(score_widths)))
-        _table_sheet(wb, ISSUES, *issue_table(result.communities), fmt, widths=ISSUE_WIDTHS)
+        # one row a community, one an issue: rendered as the ledgers are (a messy street's
+        # issues are many, and XlsxWriter keeps every cell it is given until it closes the file)
+        _bulk_sheet(wb, bulk, SCORES, header, _chunks(rows), fmt, dict(enumerate(score_widths)))
+        del rows
+        header, rows = issue_table(result.communities)
+        _bulk_sheet(wb, bulk, ISSUES, header, _chunks(rows), fmt, ISSUE_WIDTHS)
+        del rows
         for sheet, parts in merged_parts(result):
             header = ledger_header(sheet)
             widths = merged_widths(sheet)
@@ -176,7 +181,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
-            signals = _signal_chunks(result.signals)
+            signals = _chunks(s.cells() for s in result.signals)
             _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, signals, fmt, SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
@@ -184,18 +189,18 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     return target
 
 
-def _signal_chunks(signals: Iterable[Signal]) -> list[Chunk]:
-    """The 疑点提示 lines rendered :data:`_BLOCK` at a time (all their XML as one text would be
-    about 3 KB a line)."""
+def _chunks(rows: Iterable[Sequence[Any]]) -> list[Chunk]:
+    """A table's rows under its header, rendered :data:`_BLOCK` at a time (all their XML as
+    one text would be about 3 KB a 疑点提示 line)."""
     chunks: list[Chunk] = []
-    lines = iter(signals)
-    while block := [s.cells() for s in itertools.islice(lines, _BLOCK)]:
+    rows = iter(rows)
+    while block := list(itertools.islice(rows, _BLOCK)):
         chunks.append(render_rows(block, first_row=2 + _BLOCK * len(chunks)))
     return chunks
 
 
 _BLOCK = 2_000
-"""疑点提示 lines rendered at a time."""
+"""Rows rendered at a time."""
 #: 编号, 类型, 社区代码, 社区名称, 台账, 行, 说明.
 SIGNAL_WIDTHS = dict(enumerate((7, 14, 14, 14, 10, 6, 80)))
 #: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
