@@ -8,6 +8,7 @@ missing communities marked 未提交, and the summary written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -186,16 +187,11 @@ def merge_folder(
         eval_date=office.eval_date or dt.date.today(), signals=signals, salt=hash_salt(),
     )  # fmt: skip
     spool = Spool()  # the rendered rows wait here, not in memory (README 性能)
-    with tempfile.TemporaryDirectory(prefix="xlhfjz-facts-") as folder:
-        facts = Spool(folder) if signals else None  # and the 疑点's inputs, in a file of their own
-        try:
-            results = _run(files, job, workers, progress, spool, facts)
-            result = resolve(results, logs, root, office, contacts)
-            task = _signals_task(result, facts) if facts is not None else None
-            found = _number_rows(result, workers, spool, task)
-        finally:
-            if facts is not None:
-                facts.close()
+    with _facts_spool(signals) as facts:  # and the 疑点's inputs, in a file of their own
+        results = _run(files, job, workers, progress, spool, facts)
+        result = resolve(results, logs, root, office, contacts)
+        task = _signals_task(result, facts) if facts is not None else None
+        found = _number_rows(result, workers, spool, task)
     for res in results:
         res.facts = None  # where they were is gone with the folder
     if found is not None:
@@ -208,6 +204,20 @@ def merge_folder(
     if previous is not None:
         result.reviews = review_all(result.communities, previous)
     return result
+
+
+@contextlib.contextmanager
+def _facts_spool(wanted: bool) -> Iterator[Spool | None]:
+    """A spool with a name (another process reads it) for the 疑点's inputs, removed after."""
+    if not wanted:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="xlhfjz-facts-") as folder:
+        spool = Spool(folder)
+        try:
+            yield spool
+        finally:
+            spool.close()  # before its folder goes (Windows)
 
 
 SignalsTask = tuple[str, list[tuple[str, str, int, int]], dict[str, float]]

@@ -116,11 +116,6 @@ def dashboard(result: MergeResult, now: dt.datetime | None = None) -> Dashboard:
     near = [_candidate(c, pass_line) for c in candidates(comms)]
     names = {c.code: c.name for c in comms}
     eval_date = result.eval_date or (now or dt.datetime.now()).date()
-    signals = None
-    if result.signals is not None:
-        signals = result.signal_findings
-        if signals is None:
-            signals = len({s.number for s in result.signals if s.number})
     return Dashboard(
         street=result.office.settings.get("street") or "",
         folder=result.folder,
@@ -141,7 +136,7 @@ def dashboard(result: MergeResult, now: dt.datetime | None = None) -> Dashboard:
         verified=verified_lines(comms),
         overdue=overdue_lines(result.office.inspections, names, eval_date),
         reviews=review_counts(result.reviews) if result.reviews is not None else None,
-        signals=signals,
+        signals=result.signal_findings,
         signals_note=result.signals_note,
     )
 

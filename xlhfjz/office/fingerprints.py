@@ -226,10 +226,18 @@ def _texts(
         if value.__class__ is not str and value is not None:
             return _texts_typed(rows, values, minimum, maximum, norm)
         if value:
-            text = norm(_cell_text(value))
-            if minimum <= len(text) and (maximum is None or len(text) <= maximum):
-                found[value] = (fingerprint(text), len(text))
+            found[value] = _text_print(value, minimum, maximum, norm)
     return [(row, fp) for row, value in zip(rows, values, strict=True) if (fp := found[value])]
+
+
+def _text_print(
+    value: Any, minimum: int, maximum: int | None, norm: Callable[[str], str]
+) -> tuple[int, int] | None:
+    """(fingerprint, length) of a value's normalised text, if its length is within bounds."""
+    text = norm(_cell_text(value))
+    if minimum <= len(text) and (maximum is None or len(text) <= maximum):
+        return fingerprint(text), len(text)
+    return None
 
 
 def _texts_typed(
@@ -250,9 +258,7 @@ def _texts_typed(
         if key in seen:
             found = seen[key]
         else:
-            text = norm(_cell_text(value))
-            fits = minimum <= len(text) and (maximum is None or len(text) <= maximum)
-            found = seen[key] = (fingerprint(text), len(text)) if fits else None
+            found = seen[key] = _text_print(value, minimum, maximum, norm)
         if found is not None:
             out.append((row, found))
     return out
