@@ -9,6 +9,7 @@ Every expected value comes from what was planted.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -24,8 +25,9 @@ from helpers import run_cli
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from xlhfjz.batch import merge_folder
+from xlhfjz.batch import Job, merge_folder, process_file
 from xlhfjz.model.schema import BY_ID, BY_NAME, LEDGERS
+from xlhfjz.office.fileresult import AT_HAND
 from xlhfjz.office.inputs import OfficeData, read_office
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.sample import CommunitySample, default_basic, generate_community
@@ -34,6 +36,7 @@ from xlhfjz.xlsx.files import validate_file
 from xlhfjz.xlsx.guard import CONTENT_LIMITS
 from xlhfjz.xlsx.office_book import write_office_workbook
 from xlhfjz.xlsx.reader import read_workbook
+from xlhfjz.xlsx.sheetdata import Spool
 from xlhfjz.xlsx.summary import write_contacts, write_summary
 
 # ── the street ──────────────────────────────────────────────────────────────────────────────
@@ -889,3 +892,28 @@ def test_schema_sheets_travel_from_workers_by_reference() -> None:
         data = pickle.dumps(sheet)
         assert len(data) < 100, sheet.id
         assert pickle.loads(data) is sheet
+
+
+def test_stowed_reports_and_cards_read_back_and_are_let_go(tmp_path: Path) -> None:
+    """The merge keeps every file's report and score card on disk (its memory must not grow with
+    the street): each reads back as it was, and only the last ``AT_HAND`` stay loaded."""
+    s = generate_community(3)
+    write_community_workbook(tmp_path / FILE_A, basic=s.basic, data=s.data)
+    job = Job(OfficeData(), str(tmp_path), eval_date=dt.date(2021, 1, 1))
+    first = process_file(str(tmp_path / FILE_A), job)
+    assert first.card is not None and first.card.total > 0
+    spool = Spool()
+    results = []
+    for k in range(3 * AT_HAND):
+        res = dataclasses.replace(first, report=dataclasses.replace(first.report, path=f"第{k}份"))
+        res.stow(spool.put)
+        assert "report" not in vars(res) and "card" not in vars(res)
+        results.append(res)
+    for _ in range(2):
+        for k, res in enumerate(results):
+            assert res.report.path == f"第{k}份"
+            assert res.report.issues == first.report.issues
+            assert res.card == first.card
+    assert sum("_loaded" in vars(res) for res in results) == AT_HAND
+    with pytest.raises(AttributeError):
+        results[0].no_such_thing  # noqa: B018

@@ -379,12 +379,14 @@ def _run(
 
 
 def _keep(res: FileResult, spool: Spool | None, facts: Spool | None = None) -> FileResult:
-    """A worker's result as the main process keeps it: its rendered rows, 线索 and 重点人员
-    (read only to write the summary) in ``spool``, the 疑点's inputs in ``facts``, so that the
-    main process's memory does not grow with the number of communities."""
+    """A worker's result as the main process keeps it: its report and score card
+    (:meth:`~xlhfjz.office.fileresult.FileResult.stow`), rendered rows, 线索 and 重点人员 in
+    ``spool``, the 疑点's inputs in ``facts``, so that the main process's memory does not grow
+    with the number of communities."""
     if facts is not None and res.facts is not None:
         res.facts = facts.put(pickle.dumps(res.facts, pickle.HIGHEST_PROTOCOL))
     if spool is not None:
+        res.stow(spool.put)
         res.chunks = {sid: spooled(chunk, spool) for sid, chunk in res.chunks.items()}
         if res.leads:
             res.leads = StoredList(res.leads, spool)

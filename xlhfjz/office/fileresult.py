@@ -4,12 +4,17 @@ Everything the parent needs, found out in the worker, so that the parent only gr
 whether the file is a ledger at all, whose it is, its row counts, the merged sheets' rows already
 rendered, the aggregates' inputs. What travels between processes stays small (README 性能): the
 report comes without its tables (their records stay in the worker), 线索/重点人员 as their valid
-values only, the contact sheets' records and the rows as values only when asked for.
+values only, the contact sheets' records and the rows as values only when asked for. What waits
+in the parent waits on disk (:meth:`FileResult.stow`), so that its memory does not grow with the
+number of communities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import pickle
+import weakref
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,3 +61,31 @@ class FileResult:
     facts: SignalFacts | Any = None
     """What the 疑点提示 need (fingerprints, dates, counts; no text); None unless asked for. The
     merge's main process keeps it pickled on disk (:class:`xlhfjz.xlsx.sheetdata.Stored`)."""
+
+    def stow(self, put: Callable[[bytes], Any]) -> None:
+        """Keep :attr:`report` and :attr:`card` pickled where ``put`` stores bytes (it returns
+        a handle that ``bytes()`` reads back: :meth:`xlhfjz.xlsx.sheetdata.Spool.put`). They are
+        read back when used; the last :data:`AT_HAND` files read keep theirs, the others let
+        them go again."""
+        self.__dict__["_stowed"] = put(pickle.dumps((self.report, self.card), _PROTOCOL))
+        del self.report, self.card
+
+    def __getattr__(self, name: str) -> Any:
+        # only for what normal lookup misses: a stowed report or card
+        own = self.__dict__
+        if name not in _STOWED or "_stowed" not in own:
+            raise AttributeError(name)
+        loaded = own.get("_loaded")
+        if loaded is None:
+            loaded = own["_loaded"] = pickle.loads(bytes(own["_stowed"]))
+            _at_hand.append(weakref.ref(self))
+            if len(_at_hand) > AT_HAND and (old := _at_hand.popleft()()) is not None:
+                old.__dict__.pop("_loaded", None)
+        return loaded[_STOWED.index(name)]
+
+
+_STOWED = ("report", "card")
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+AT_HAND = 16
+"""Stowed files whose report and card stay loaded (a community's are read a few times in a row)."""
+_at_hand: deque[weakref.ref[FileResult]] = deque()

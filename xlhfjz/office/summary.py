@@ -13,7 +13,7 @@ import operator
 import pickle
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,14 +177,24 @@ def score_table(
     communities: Sequence[Community], reviews: Mapping[str, Any] | None = None
 ) -> tuple[list[str], list[list[Any]]]:
     """社区评分; with ``reviews`` (``merge --previous``) the 复核 columns at the end."""
-    from xlhfjz.office.review import REVIEW_HEADER, review_cells
+    return score_header(reviews), list(score_rows(communities, reviews))
+
+
+def score_header(reviews: Mapping[str, Any] | None = None) -> list[str]:
+    from xlhfjz.office.review import REVIEW_HEADER
 
     header = ["社区代码", "社区名称", "创建结果", "总分", *(f"{iid} {name}" for iid, name, _ in ITEMS),
               *(f"{g} {label}" for g, label in GATES.items()), "否决事项", "说明", VERIFIED_LABEL,
               "错误数", "提醒数", "来源文件"]  # fmt: skip
-    if reviews is not None:
-        header += REVIEW_HEADER
-    rows = []
+    return [*header, *REVIEW_HEADER] if reviews is not None else header
+
+
+def score_rows(
+    communities: Iterable[Community], reviews: Mapping[str, Any] | None = None
+) -> Iterator[list[Any]]:
+    """社区评分's rows, one a community, made as they are taken (a city has thousands)."""
+    from xlhfjz.office.review import review_cells
+
     for c in communities:
         card = c.card
         items = [round(card.items[iid].score, 1) if card else None for iid, _, _ in ITEMS]
@@ -195,12 +205,12 @@ def score_table(
         verified = "；".join(
             f"{i.id} {i.verified_text()}" for i in card.items.values() if i.differs
         ) if card else None  # fmt: skip
-        rows.append([c.code, c.name, c.status, total, *items, *gates, vetoes or None, reasons or None,
-                     verified or None, c.errors if c.report else None,
-                     c.warnings if c.report else None, c.file])  # fmt: skip
+        row = [c.code, c.name, c.status, total, *items, *gates, vetoes or None, reasons or None,
+               verified or None, c.errors if c.report else None,
+               c.warnings if c.report else None, c.file]  # fmt: skip
         if reviews is not None:
-            rows[-1] += review_cells(reviews.get(c.code))
-    return header, rows
+            row += review_cells(reviews.get(c.code))
+        yield row
 
 
 # ── 问题清单 ────────────────────────────────────────────────────────────────────────────────
@@ -223,12 +233,15 @@ def safe_message(issue: Issue) -> str:
 
 
 def issue_table(communities: Sequence[Community]) -> tuple[list[str], list[list[Any]]]:
-    rows = []
+    return ISSUE_HEADER, list(issue_rows(communities))
+
+
+def issue_rows(communities: Iterable[Community]) -> Iterator[list[Any]]:
+    """问题清单's rows, one an issue, made as they are taken (a messy street has very many)."""
     for c in communities:
         for file, i in c.file_issues():
-            rows.append([c.code, c.name, file, i.sheet, i.row, i.column, SEVERITY_ZH[i.severity],
-                         i.code, safe_message(i)])  # fmt: skip
-    return ISSUE_HEADER, rows
+            yield [c.code, c.name, file, i.sheet, i.row, i.column, SEVERITY_ZH[i.severity],
+                   i.code, safe_message(i)]  # fmt: skip
 
 
 # ── merged ledgers ──────────────────────────────────────────────────────────────────────────

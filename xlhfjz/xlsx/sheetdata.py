@@ -49,7 +49,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from isal import isal_zlib
 
@@ -162,7 +162,10 @@ class StoredList(Sequence[Any]):
         return list(self)[index]
 
 
-def spooled(item: Chunk | Template, spool: Spool) -> Chunk | Template:
+_Item = TypeVar("_Item", "Chunk", "Template")
+
+
+def spooled(item: _Item, spool: Spool) -> _Item:
     """``item`` with its bytes moved to ``spool`` (as it is if it has none)."""
     if not item.data or isinstance(item.data, Stored):
         return item

@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ from xlhfjz.office.fileresult import FileResult
 from xlhfjz.office.fingerprints import SIGNAL_HEADER
 from xlhfjz.office.resolve import MergeResult
 from xlhfjz.office.summary import (
-    issue_table,
+    ISSUE_HEADER,
+    issue_rows,
     lead_table,
     ledger_header,
     ledger_rows,
@@ -37,7 +38,8 @@ from xlhfjz.office.summary import (
     merged_sheets,
     pack_rows,
     person_table,
-    score_table,
+    score_header,
+    score_rows,
 )
 from xlhfjz.xlsx.atomic import replacing, temporary_sibling
 from xlhfjz.xlsx.layout import A3, A4, PAGE_FOOTER, header_text
@@ -45,12 +47,14 @@ from xlhfjz.xlsx.sheetdata import (
     DATE_STYLE,
     BulkSheet,
     Chunk,
+    Spool,
     Template,
     number_rows,
     place,
     render_rows,
     render_template,
     splice,
+    spooled,
 )
 from xlhfjz.xlsx.sheets import column_width, ledger_columns
 from xlhfjz.xlsx.style import DATE_FORMAT, ERROR_FILL
@@ -151,22 +155,23 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     """Write the summary workbook of a merge; returns its path."""
     target = Path(path)
     bulk: dict[str, BulkSheet] = {}
-    with _atomic(target, bulk) as (wb, date_format):
+    with closing(Spool()) as spool, _atomic(target, bulk) as (wb, date_format):
         wb.set_properties({"title": "街道汇总", "author": f"xlhfjz {__version__}"})
         fmt = _Formats(wb)
         dash = wb.add_worksheet(DASHBOARD)
-        header, rows = score_table(result.communities, result.reviews)
+        header = score_header(result.reviews)
         # code, name, result, total, 19 items, 4 gates, vetoes, reasons, 核定, E, W, file, 复核…
         extra = 4 if result.reviews is not None else 0
         score_widths = [14, 12, 16, 7] + [7] * (len(header) - 11 - extra) + [18, 30, 30, 6, 6, 30]
         score_widths += [16, 8, 7, 10][:extra]
-        # one row a community, one an issue: rendered as the ledgers are (a messy street's
-        # issues are many, and XlsxWriter keeps every cell it is given until it closes the file)
-        _bulk_sheet(wb, bulk, SCORES, header, _chunks(rows), fmt, dict(enumerate(score_widths)))
-        del rows
-        header, rows = issue_table(result.communities)
-        _bulk_sheet(wb, bulk, ISSUES, header, _chunks(rows), fmt, ISSUE_WIDTHS)
-        del rows
+        # one row a community, one an issue: made and rendered a block at a time, as the
+        # ledgers are (a city's communities and a messy street's issues are many, and
+        # XlsxWriter keeps every cell it is given until it closes the file)
+        rows = score_rows(result.communities, result.reviews)
+        widths = dict(enumerate(score_widths))
+        _bulk_sheet(wb, bulk, SCORES, header, _chunks(rows, spool), fmt, widths)
+        rows = issue_rows(result.communities)
+        _bulk_sheet(wb, bulk, ISSUES, ISSUE_HEADER, _chunks(rows, spool), fmt, ISSUE_WIDTHS)
         for sheet, parts in merged_parts(result):
             header = ledger_header(sheet)
             widths = merged_widths(sheet)
@@ -181,7 +186,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
         _write_log(wb, result, fmt)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
-            signals = _chunks(s.cells() for s in result.signals)
+            signals = _chunks((s.cells() for s in result.signals), spool)
             _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, signals, fmt, SIGNAL_WIDTHS)
         _write_dashboard(wb, dash, dashboard(result), fmt)
         print_pages(wb, result.office.settings.get("street") or "")
@@ -189,13 +194,14 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
     return target
 
 
-def _chunks(rows: Iterable[Sequence[Any]]) -> list[Chunk]:
+def _chunks(rows: Iterable[Sequence[Any]], spool: Spool | None = None) -> list[Chunk]:
     """A table's rows under its header, rendered :data:`_BLOCK` at a time (all their XML as
-    one text would be about 3 KB a 疑点提示 line)."""
+    one text would be about 3 KB a 疑点提示 line), waiting in ``spool`` if given."""
     chunks: list[Chunk] = []
     rows = iter(rows)
     while block := list(itertools.islice(rows, _BLOCK)):
-        chunks.append(render_rows(block, first_row=2 + _BLOCK * len(chunks)))
+        chunk = render_rows(block, first_row=2 + _BLOCK * len(chunks))
+        chunks.append(spooled(chunk, spool) if spool is not None else chunk)
     return chunks
 
 
