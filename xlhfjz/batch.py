@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 import threading
 import time
@@ -192,14 +193,13 @@ def merge_folder(
         result = resolve(results, logs, root, office, contacts)
         task = _signals_task(result, facts) if facts is not None else None
         found = _number_rows(result, workers, spool, task)
-    for res in results:
-        res.facts = None  # where they were is gone with the folder
-    if found is not None:
         if isinstance(found, str):
             result.signals_note = found
-        else:
-            pickled, lines, result.signal_findings = found
-            result.signals = StoredList.of_pickled(pickled, lines, spool)
+        elif found is not None:  # the lines' blocks move to the spool, one at a time
+            where, blocks, lines, result.signal_findings = found
+            result.signals = StoredList.of_pickled(_read_blocks(where, blocks), lines, spool)
+    for res in results:
+        res.facts = None  # where they were is gone with the folder
     result.eval_date = job.eval_date
     if previous is not None:
         result.reviews = review_all(result.communities, previous)
@@ -222,9 +222,9 @@ def _facts_spool(wanted: bool) -> Iterator[Spool | None]:
 
 SignalsTask = tuple[str, list[tuple[str, str, int, int]], dict[str, float]]
 """(the facts' file, (社区代码, 社区名称, offset, length) of each used file's facts, 参数)."""
-Found = tuple[list[bytes], int, int] | str
-"""The 疑点提示 lines pickled (:data:`SIGNAL_BLOCK` a block), how many, how many findings — or
-why there are none."""
+Found = tuple[str, list[tuple[int, int]], int, int] | str
+"""The file the 疑点提示 lines were written to, pickled :data:`SIGNAL_BLOCK` a block, and
+(offset, length) of each block; how many lines, how many findings — or why there are none."""
 
 
 def _signals_task(result: MergeResult, facts: Spool) -> SignalsTask:
@@ -260,11 +260,22 @@ def _find_signals(
         ]
         parts = -(-sum(length for *_, length in used) // FACTS_PER_PART) or 1
         lines, findings = find_signals(sources, parameters, parts=parts)
-    blocks = [
-        pickle.dumps(lines[k : k + SIGNAL_BLOCK], pickle.HIGHEST_PROTOCOL)
-        for k in range(0, len(lines), SIGNAL_BLOCK)
-    ]
-    return blocks, len(lines), findings
+    # beside the facts, not through the pipe: the main process takes a block at a time
+    where = os.path.join(os.path.dirname(path), "signals")
+    blocks = []
+    with open(where, "wb") as out:
+        for k in range(0, len(lines), SIGNAL_BLOCK):
+            block = pickle.dumps(lines[k : k + SIGNAL_BLOCK], pickle.HIGHEST_PROTOCOL)
+            blocks.append((out.tell(), len(block)))
+            out.write(block)
+    return where, blocks, len(lines), findings
+
+
+def _read_blocks(path: str, blocks: list[tuple[int, int]]) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        for offset, length in blocks:
+            fh.seek(offset)
+            yield fh.read(length)
 
 
 SIGNAL_BLOCK = 2_000
@@ -387,7 +398,9 @@ def _keep(res: FileResult, spool: Spool | None, facts: Spool | None = None) -> F
         res.facts = facts.put(pickle.dumps(res.facts, pickle.HIGHEST_PROTOCOL))
     if spool is not None:
         res.stow(spool.put)
-        res.chunks = {sid: spooled(chunk, spool) for sid, chunk in res.chunks.items()}
+        # the sheets' names and ids once for all files, not once a file (each came pickled)
+        res.rows = {sys.intern(name): n for name, n in res.rows.items()}
+        res.chunks = {sys.intern(sid): spooled(chunk, spool) for sid, chunk in res.chunks.items()}
         if res.leads:
             res.leads = StoredList(res.leads, spool)
         if res.persons:
