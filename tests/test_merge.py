@@ -894,6 +894,15 @@ def test_schema_sheets_travel_from_workers_by_reference() -> None:
         assert pickle.loads(data) is sheet
 
 
+@pytest.mark.parametrize("sheet", ["社区评分", "问题清单", "线索统计", "重点人员统计"])
+def test_tables_by_community_show_the_whole_code(street: Street, sheet: str) -> None:
+    """A 12-digit 社区代码 needs a column about 13 characters wide, or it shows cut off."""
+    ws = street.wb[sheet]
+    assert ws["A1"].value == "社区代码"
+    assert ws.column_dimensions["A"].width >= 13
+    assert ws.column_dimensions["B"].width >= 12
+
+
 def test_stowed_reports_and_cards_read_back_and_are_let_go(tmp_path: Path) -> None:
     """The merge keeps every file's report and score card on disk (its memory must not grow with
     the street): each reads back as it was, and only the last ``AT_HAND`` stay loaded."""

@@ -182,8 +182,12 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
                 for c, f in enumerate(sheet.fields):
                     if f.type == "date":
                         ws.set_column(c, c, widths[c], date_format)
-        _table_sheet(wb, LEADS, *lead_table(result.communities), fmt)
-        _table_sheet(wb, PERSONS, *person_table(result.communities), fmt)
+        # one row a community each: rendered too (a city's are 200,000 cells XlsxWriter would keep)
+        header, table = lead_table(result.communities)
+        _bulk_sheet(wb, bulk, LEADS, header, _chunks(table, spool), fmt, CODE_NAME_WIDTHS)
+        header, table = person_table(result.communities)
+        _bulk_sheet(wb, bulk, PERSONS, header, _chunks(table, spool), fmt, CODE_NAME_WIDTHS)
+        del table
         _write_log(wb, result, fmt)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
             signals = _chunks((s.cells() for s in result.signals), spool)
@@ -209,6 +213,8 @@ _BLOCK = 2_000
 """Rows rendered at a time."""
 #: 编号, 类型, 社区代码, 社区名称, 台账, 行, 说明.
 SIGNAL_WIDTHS = dict(enumerate((7, 14, 14, 14, 10, 6, 80)))
+#: 社区代码, 社区名称 of 线索统计 and 重点人员统计 (the rest by their labels): the code shown whole.
+CODE_NAME_WIDTHS = {0: 14, 1: 14}
 #: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
 ISSUE_WIDTHS = dict(enumerate((14, 14, 30, 10, 6, 14, 6, 22, 70)))
 #: The provenance columns of a merged sheet (社区代码, 社区名称, 来源文件, 来源行, 校验状态).
