@@ -181,6 +181,7 @@ def score_table(
 
 
 def score_header(reviews: Mapping[str, Any] | None = None) -> list[str]:
+    """社区评分's header (with ``reviews``, the 复核 columns too)."""
     from xlhfjz.office.review import REVIEW_HEADER
 
     header = ["社区代码", "社区名称", "创建结果", "总分", *(f"{iid} {name}" for iid, name, _ in ITEMS),
