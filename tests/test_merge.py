@@ -349,10 +349,14 @@ def test_summary_log_sheet_lists_every_entry(street: Street) -> None:
     s = street.samples[FILE_A]
     for sheet in LEDGERS:
         assert a[f"{sheet.name}行数"] == len(expected_rows(s, sheet.name)), sheet.name
-    # when and by which version
+    # a row a file, one blank row, then when, by which version and from where
     labels = [r[0] for r in street.wb["合并日志"].iter_rows(values_only=True)]
-    assert "合并时间" in labels
-    assert "程序版本" in labels
+    n = len(street.result.logs)
+    assert labels[1 : n + 1] == sorted(log.file for log in street.result.logs)
+    assert labels[n + 1 :] == [None, "合并时间", "程序版本", "台账文件夹"]
+    ws = street.wb["合并日志"]
+    assert ws.cell(n + 5, 2).value == street.result.folder
+    assert ws.cell(n + 4, 2).value.startswith("xlhfjz ")
 
 
 # ── row accounting ──────────────────────────────────────────────────────────────────────────

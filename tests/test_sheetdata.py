@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import re
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -19,9 +20,12 @@ from xlhfjz.xlsx.sheetdata import (
     DATE_STYLE,
     EXCEL_MAX_CHARS,
     BulkSheet,
+    Chunk,
     Spool,
+    SpooledRows,
     Stored,
     StoredList,
+    Template,
     column_letters,
     escape,
     number_rows,
@@ -207,3 +211,81 @@ def test_a_chunk_out_of_place_is_never_spliced(tmp_path: Path) -> None:
         splice(src, tmp_path / "dst.xlsx", {"xl/worksheets/sheet1.xml": BulkSheet(chunks, 1)})
     with pytest.raises(OverflowError):
         render_rows([["a"], ["b"]], 1_048_576)
+
+
+def test_rows_written_below_the_table_stay_below_it(tmp_path: Path) -> None:
+    """合并日志: XlsxWriter writes the header and, after one blank row, a note below the table;
+    the table's 3 rows go in between (rows 2–4), the note stays at rows 6–7, and a note
+    written where the table's rows go is refused."""
+    src, dst = tmp_path / "src.xlsx", tmp_path / "dst.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("合并日志")
+    ws.write_row(0, 0, ["文件", "大小"])
+    ws.write_row(5, 0, ["合并时间", "2026-12-06 12:00:00"])
+    ws.write_row(6, 0, ["程序版本", "xlhfjz 1"])
+    wb.close()
+    chunks = [render_rows([["a.xlsx", 10], ["b.xlsx", 20]], 2), render_rows([["c.xlsx", 30]], 4)]
+    assert splice(src, dst, {"xl/worksheets/sheet1.xml": BulkSheet(chunks, 2)}) == {
+        "xl/worksheets/sheet1.xml": 3
+    }
+    got = [list(r) for r in load_workbook(dst)["合并日志"].iter_rows(values_only=True)]
+    assert got == [
+        ["文件", "大小"],
+        ["a.xlsx", 10],
+        ["b.xlsx", 20],
+        ["c.xlsx", 30],
+        [None, None],
+        ["合并时间", "2026-12-06 12:00:00"],
+        ["程序版本", "xlhfjz 1"],
+    ]
+    rows = python_calamine.CalamineWorkbook.from_path(str(dst)).get_sheet_by_index(0).to_python()
+    assert [r[0] for r in rows] == [
+        "文件",
+        "a.xlsx",
+        "b.xlsx",
+        "c.xlsx",
+        "",
+        "合并时间",
+        "程序版本",
+    ]
+    xml = zipfile.ZipFile(dst).read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:B7"/>' in xml
+    # rows in ascending order, as Excel requires (it "repairs" a file whose rows are not)
+    assert re.findall(r'<row r="([0-9]+)"', xml) == ["1", "2", "3", "4", "6", "7"]
+    more = [render_rows([["a"], ["b"], ["c"], ["d"], ["e"]], 2)]  # rows 2–6: the note is at 6
+    with pytest.raises(ValueError):
+        splice(src, tmp_path / "x.xlsx", {"xl/worksheets/sheet1.xml": BulkSheet(more, 2)})
+
+
+def test_packed_rows_give_back_what_was_put() -> None:
+    """The merge's main process keeps a file's rendered rows packed: every item reads back equal,
+    its bytes from the spool; replacing, adding and removing work as on a dict."""
+    spool = Spool()
+    template = render_template(ROWS)
+    chunk = render_rows(ROWS[:2], 7)
+    empty = render_rows((), 3)
+    kept = spooled(render_rows(ROWS[2:], 9), spool)
+    rows = SpooledRows({"publicity": template, "patrols": chunk, "liaison": empty}, spool)
+    rows["trainings"] = kept
+    assert list(rows) == ["publicity", "patrols", "liaison", "trainings"] and len(rows) == 4
+    got = rows["publicity"]
+    assert isinstance(got, Template) and got.rows == 3
+    assert bytes(got.data) == template.data and isinstance(got.data, Stored)
+    got = rows["patrols"]
+    assert isinstance(got, Chunk) and (got.crc, got.size, got.rows, got.first_row) == (
+        chunk.crc, chunk.size, 2, 7)  # fmt: skip
+    assert bytes(got.data) == chunk.data
+    assert rows["liaison"] == Chunk(b"", 0, 0, 0, 3)
+    assert rows["trainings"] == kept  # already in the spool: not written again
+    numbered = number_rows(rows["publicity"], 20)
+    rows["publicity"] = numbered
+    assert rows["publicity"].first_row == 20 and bytes(rows["publicity"].data) == numbered.data
+    assert list(rows) == ["publicity", "patrols", "liaison", "trainings"]
+    del rows["patrols"]
+    assert "patrols" not in rows and "liaison" in rows and rows["trainings"] == kept
+    with pytest.raises(KeyError):
+        rows["patrols"]
+    other = SpooledRows({"publicity": template, "liaison": empty, "trainings": kept}, spool)
+    assert other._ids is rows._ids  # one tuple of ids for every file with the same sheets
+    with pytest.raises(ValueError):  # bytes of another spool would be read from the wrong file
+        rows["patrols"] = spooled(chunk, Spool())

@@ -46,6 +46,7 @@ from xlhfjz.xlsx.reader import open_regular
 from xlhfjz.xlsx.sheetdata import (
     Chunk,
     Spool,
+    SpooledRows,
     Stored,
     StoredList,
     Template,
@@ -398,9 +399,9 @@ def _keep(res: FileResult, spool: Spool | None, facts: Spool | None = None) -> F
         res.facts = facts.put(pickle.dumps(res.facts, pickle.HIGHEST_PROTOCOL))
     if spool is not None:
         res.stow(spool.put)
-        # the sheets' names and ids once for all files, not once a file (each came pickled)
+        # the sheets' names once for all files, not once a file (each came pickled)
         res.rows = {sys.intern(name): n for name, n in res.rows.items()}
-        res.chunks = {sys.intern(sid): spooled(chunk, spool) for sid, chunk in res.chunks.items()}
+        res.chunks = SpooledRows(res.chunks, spool)
         if res.leads:
             res.leads = StoredList(res.leads, spool)
         if res.persons:

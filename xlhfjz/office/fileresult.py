@@ -14,7 +14,7 @@ from __future__ import annotations
 import pickle
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,9 +46,10 @@ class FileResult:
     """社区名称 (or the list's name)."""
     rows: dict[str, int] = field(default_factory=dict)
     """Non-empty rows per ledger sheet name."""
-    chunks: dict[str, Any] = field(default_factory=dict)
+    chunks: MutableMapping[str, Any] = field(default_factory=dict)
     """Merged sheet id → its rows rendered for the summary file
-    (:class:`xlhfjz.xlsx.sheetdata.Chunk`); absent for a sheet without rows."""
+    (:class:`xlhfjz.xlsx.sheetdata.Chunk`); absent for a sheet without rows. The merge's main
+    process keeps them packed (:class:`xlhfjz.xlsx.sheetdata.SpooledRows`)."""
     packed: dict[str, bytes] | None = None
     """Merged sheet id → its rows as values (:func:`xlhfjz.office.summary.pack_rows`); None
     unless the merge was asked to keep them (``keep_rows``)."""

@@ -384,26 +384,18 @@ def person_table(communities: Sequence[Community]) -> tuple[list[str], list[list
 
 
 def log_table(logs: Sequence[FileLog]) -> tuple[list[str], list[list[Any]]]:
+    return log_header(), list(log_rows(logs))
+
+
+def log_header() -> list[str]:
+    """合并日志's header: the file, what became of it, and its rows per ledger."""
+    return ["文件", "大小（字节）", "SHA-256", "结果", "原因", "社区代码",
+            *(f"{s.name}行数" for s in LEDGERS)]  # fmt: skip
+
+
+def log_rows(logs: Iterable[FileLog]) -> Iterator[list[Any]]:
+    """合并日志's rows, one a file, made as they are taken (a city has thousands)."""
     names = [s.name for s in LEDGERS]
-    header = [
-        "文件",
-        "大小（字节）",
-        "SHA-256",
-        "结果",
-        "原因",
-        "社区代码",
-        *(f"{n}行数" for n in names),
-    ]
-    rows = [
-        [
-            log.file,
-            log.size,
-            log.sha256,
-            OUTCOME_ZH[log.outcome],
-            log.reason,
-            log.community_code,
-            *(log.rows.get(n) for n in names),
-        ]
-        for log in logs
-    ]
-    return header, rows
+    for log in logs:
+        yield [log.file, log.size, log.sha256, OUTCOME_ZH[log.outcome], log.reason,
+               log.community_code, *(log.rows.get(n) for n in names)]  # fmt: skip

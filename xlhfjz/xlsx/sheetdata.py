@@ -43,10 +43,12 @@ import operator
 import pickle
 import re
 import struct
+import sys
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -170,6 +172,78 @@ def spooled(item: _Item, spool: Spool) -> _Item:
     if not item.data or isinstance(item.data, Stored):
         return item
     return dataclasses.replace(item, data=spool.put(item.data))
+
+
+class SpooledRows(MutableMapping[str, "Chunk | Template"]):
+    """A file's rendered rows by merged sheet id as the merge's main process keeps them: their
+    bytes in a :class:`Spool`, their numbers packed in one array. A :class:`Chunk` with its
+    :class:`Stored` is about 300 bytes of objects, and a community has 15 (README 性能); an item
+    is made again each time it is read."""
+
+    __slots__ = ("_ids", "_numbers", "_spool")
+
+    def __init__(self, items: Mapping[str, Chunk | Template], spool: Spool) -> None:
+        self._spool = spool
+        self._ids: tuple[str, ...] = ()
+        self._numbers = array("q")
+        for sid, item in items.items():
+            self[sid] = item
+
+    def _pack(self, item: Chunk | Template) -> array[int]:
+        data = item.data
+        if isinstance(data, Stored):
+            if data.spool is not self._spool:
+                raise ValueError("rows kept in another spool")
+            offset, length = data.offset, data.length
+        elif data:
+            stored = self._spool.put(data)
+            offset, length = stored.offset, stored.length
+        else:
+            offset, length = -1, 0
+        if isinstance(item, Template):
+            return array("q", (offset, length, 0, 0, item.rows, -1))
+        return array("q", (offset, length, item.crc, item.size, item.rows, item.first_row))
+
+    def __getitem__(self, sid: str) -> Chunk | Template:
+        if sid not in self._ids:
+            raise KeyError(sid)
+        k = self._ids.index(sid) * _PACKED
+        offset, length, crc, size, rows, first_row = self._numbers[k : k + _PACKED]
+        data: Data = Stored(self._spool, offset, length) if offset >= 0 else b""
+        return Template(data, rows) if first_row < 0 else Chunk(data, crc, size, rows, first_row)
+
+    def __setitem__(self, sid: str, item: Chunk | Template) -> None:
+        packed = self._pack(item)
+        if sid in self._ids:
+            k = self._ids.index(sid) * _PACKED
+            self._numbers[k : k + _PACKED] = packed
+        else:  # the same few tuples of ids for every file
+            ids = (*self._ids, sys.intern(sid))
+            self._ids = _IDS.setdefault(ids, ids)
+            self._numbers.extend(packed)
+
+    def __delitem__(self, sid: str) -> None:
+        if sid not in self._ids:
+            raise KeyError(sid)
+        k = self._ids.index(sid)
+        ids = self._ids[:k] + self._ids[k + 1 :]
+        self._ids = _IDS.setdefault(ids, ids)
+        del self._numbers[k * _PACKED : (k + 1) * _PACKED]
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+_PACKED = 6
+"""Numbers a :class:`SpooledRows` item: offset (−1: no bytes), length, CRC, size, rows, first
+row (−1: a :class:`Template`)."""
+_IDS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +400,8 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
     """Copy the package ``src`` to ``dst``, adding ``bulk[part]``'s chunks to those parts.
 
     ``part`` is a zip member name such as ``xl/worksheets/sheet4.xml``; the rows XlsxWriter
-    wrote there (the header) stay. Returns the number of rows added per part.
+    wrote there stay: the header above the chunks' rows, any others (a note below the table)
+    after them. Returns the number of rows added per part.
     """
     counts: dict[str, int] = {}
     with zipfile.ZipFile(src) as zin, open(dst, "wb") as fh:
@@ -337,8 +412,8 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
             if sheet is None:
                 out.add(info, [_deflate(data, final=True)], isal_zlib.crc32(data), len(data))
                 continue
-            cut = data.rindex(b"</sheetData>")
-            last_row = sheet.header_rows + sheet.count
+            cut = _after_header(data, sheet)
+            last_row = max(sheet.header_rows + sheet.count, _last_row(data, cut))
             head = _DIMENSION.sub(_dimension(sheet.width, last_row), data[:cut], count=1)
             tail = data[cut:]
             pieces: list[Data] = [_deflate(head, final=False)]
@@ -359,6 +434,28 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
             counts[info.filename] = sheet.count
         out.close()
     return counts
+
+
+_ROW = re.compile(rb'<row r="([0-9]+)"')
+
+
+def _after_header(xml: bytes, sheet: BulkSheet) -> int:
+    """Where the bulk rows go in a part XlsxWriter wrote: after its header rows, before the
+    rows it wrote below the table (合并日志's 合并时间 …), which must come after them."""
+    end = xml.rindex(b"</sheetData>")
+    for m in _ROW.finditer(xml, 0, end):
+        row = int(m.group(1))
+        if row > sheet.header_rows:
+            if row <= sheet.header_rows + sheet.count:
+                raise ValueError(f"row {row} was written where the table's rows go")
+            return m.start()
+    return end
+
+
+def _last_row(xml: bytes, start: int) -> int:
+    """The last row XlsxWriter wrote from ``start`` on (0 for none)."""
+    end = xml.rindex(b"</sheetData>")
+    return max((int(m.group(1)) for m in _ROW.finditer(xml, start, end)), default=0)
 
 
 class _ZipWriter:

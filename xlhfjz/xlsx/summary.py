@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -34,7 +34,8 @@ from xlhfjz.office.summary import (
     lead_table,
     ledger_header,
     ledger_rows,
-    log_table,
+    log_header,
+    log_rows,
     merged_sheets,
     pack_rows,
     person_table,
@@ -176,7 +177,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
             header = ledger_header(sheet)
             widths = merged_widths(sheet)
             for k, placed in enumerate(parts):
-                chunks = [_numbered(res, sheet.id, first) for res, first in placed]
+                chunks = _Numbered(sheet.id, placed)
                 name = sheet.name if k == 0 else f"{sheet.name}({k + 1})"
                 ws = _bulk_sheet(wb, bulk, name, header, chunks, fmt, widths)
                 for c, f in enumerate(sheet.fields):
@@ -188,7 +189,7 @@ def write_summary(path: str | os.PathLike[str], result: MergeResult) -> Path:
         header, table = person_table(result.communities)
         _bulk_sheet(wb, bulk, PERSONS, header, _chunks(table, spool), fmt, CODE_NAME_WIDTHS)
         del table
-        _write_log(wb, result, fmt)
+        _write_log(wb, result, fmt, bulk, spool)
         if result.signals is not None:  # up to 100,000 lines: rendered as the ledgers are
             signals = _chunks((s.cells() for s in result.signals), spool)
             _bulk_sheet(wb, bulk, SIGNALS, SIGNAL_HEADER, signals, fmt, SIGNAL_WIDTHS)
@@ -292,12 +293,33 @@ def _numbered(res: FileResult, sheet_id: str, first_row: int) -> Chunk:
     return chunk
 
 
+class _Numbered(Sequence[Chunk]):
+    """A part of a merged sheet: its files' rows numbered (:func:`_numbered`), each made when it
+    is taken, by the splice: the merge keeps them packed (a city has 75,000)."""
+
+    def __init__(self, sheet_id: str, placed: list[tuple[FileResult, int]]) -> None:
+        self.sheet_id, self.placed = sheet_id, placed
+
+    def __len__(self) -> int:
+        return len(self.placed)
+
+    @overload
+    def __getitem__(self, k: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Chunk]: ...
+    def __getitem__(self, k: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(k, slice):
+            return [_numbered(res, self.sheet_id, first) for res, first in self.placed[k]]
+        res, first = self.placed[k]
+        return _numbered(res, self.sheet_id, first)
+
+
 def _bulk_sheet(
     wb: xlsxwriter.Workbook,
     bulk: dict[str, BulkSheet],
     name: str,
     header: Sequence[str],
-    chunks: list[Chunk],
+    chunks: Sequence[Chunk],
     fmt: _Formats,
     widths: dict[int, int],
 ) -> Worksheet:
@@ -341,10 +363,18 @@ def _table_sheet(
     return ws
 
 
-def _write_log(wb: xlsxwriter.Workbook, result: MergeResult, fmt: _Formats) -> None:
-    header, rows = log_table(result.logs)
-    ws = _table_sheet(wb, LOG, header, rows, fmt, widths={0: 36, 2: 66, 4: 50})
-    last = len(rows) + 2
+def _write_log(
+    wb: xlsxwriter.Workbook,
+    result: MergeResult,
+    fmt: _Formats,
+    bulk: dict[str, BulkSheet],
+    spool: Spool,
+) -> None:
+    """合并日志: a row a file, rendered as 社区评分 is (a city's files are 100,000 cells), then
+    when, by what and from where, below the table."""
+    chunks = _chunks(log_rows(result.logs), spool)
+    ws = _bulk_sheet(wb, bulk, LOG, log_header(), chunks, fmt, {0: 36, 2: 66, 4: 50})
+    last = sum(chunk.rows for chunk in chunks) + 2
     ws.write_string(last, 0, "合并时间", fmt.key)
     ws.write_string(last, 1, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), fmt.value)
     ws.write_string(last + 1, 0, "程序版本", fmt.key)
