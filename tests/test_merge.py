@@ -907,6 +907,12 @@ def test_tables_by_community_show_the_whole_code(street: Street, sheet: str) -> 
     assert ws.column_dimensions["B"].width >= 12
 
 
+def test_the_merge_log_shows_the_whole_code(street: Street) -> None:
+    ws = street.wb["合并日志"]
+    assert ws["F1"].value == "社区代码"
+    assert ws.column_dimensions["F"].width >= 13
+
+
 def test_stowed_reports_and_cards_read_back_and_are_let_go(tmp_path: Path) -> None:
     """The merge keeps every file's report and score card on disk (its memory must not grow with
     the street): each reads back as it was, and only the last ``AT_HAND`` stay loaded."""

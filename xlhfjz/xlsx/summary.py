@@ -216,6 +216,8 @@ _BLOCK = 2_000
 SIGNAL_WIDTHS = dict(enumerate((7, 14, 14, 14, 10, 6, 80)))
 #: 社区代码, 社区名称 of 线索统计 and 重点人员统计 (the rest by their labels): the code shown whole.
 CODE_NAME_WIDTHS = {0: 14, 1: 14}
+#: 文件, SHA-256, 原因 and 社区代码 of 合并日志 (the rows per ledger by their labels).
+LOG_WIDTHS = {0: 36, 2: 66, 4: 50, 5: 14}
 #: 社区代码, 社区名称, 文件, 工作表, 行, 列, 级别, 代码, 说明: a 12-digit code shown whole.
 ISSUE_WIDTHS = dict(enumerate((14, 14, 30, 10, 6, 14, 6, 22, 70)))
 #: The provenance columns of a merged sheet (社区代码, 社区名称, 来源文件, 来源行, 校验状态).
@@ -373,7 +375,7 @@ def _write_log(
     """合并日志: a row a file, rendered as 社区评分 is (a city's files are 100,000 cells), then
     when, by what and from where, below the table."""
     chunks = _chunks(log_rows(result.logs), spool)
-    ws = _bulk_sheet(wb, bulk, LOG, log_header(), chunks, fmt, {0: 36, 2: 66, 4: 50})
+    ws = _bulk_sheet(wb, bulk, LOG, log_header(), chunks, fmt, LOG_WIDTHS)
     last = sum(chunk.rows for chunk in chunks) + 2
     ws.write_string(last, 0, "合并时间", fmt.key)
     ws.write_string(last, 1, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), fmt.value)
