@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -266,7 +267,7 @@ def render_ledgers(
     return chunks, packed
 
 
-def merged_parts(result: MergeResult) -> list[tuple[Sheet, list[list[tuple[FileResult, int]]]]]:
+def merged_parts(result: MergeResult) -> list[tuple[Sheet, list[Placed]]]:
     """Each merged sheet with its parts: the used files (in community order) that have rows on
     it, each with the Excel row its rows start at; a part is full before Excel's 1,048,576 rows
     would be passed, and the rest continues in the next (``宣传活动(2)`` …)."""
@@ -274,13 +275,41 @@ def merged_parts(result: MergeResult) -> list[tuple[Sheet, list[list[tuple[FileR
     for sheet in merged_sheets():
         used = [c.result for c in result.communities if c.result and sheet.id in c.result.chunks]
         counts = [res.chunks[sheet.id].rows for res in used]
-        parts: list[list[tuple[FileResult, int]]] = [[]]
+        parts = [Placed()]
         for res, (k, first) in zip(used, place(counts), strict=True):
             while len(parts) <= k:
-                parts.append([])
-            parts[k].append((res, first))
+                parts.append(Placed())
+            parts[k].append(res, first)
         out.append((sheet, parts))
     return out
+
+
+class Placed(Sequence[tuple[FileResult, int]]):
+    """A part's files, each with the Excel row its rows start at: ``(file, first row)`` pairs
+    kept as a list and an array (a city's 75,000 pairs would be 7 MB of tuples and numbers)."""
+
+    def __init__(self) -> None:
+        self.files: list[FileResult] = []
+        self.firsts = array("q")
+
+    def append(self, res: FileResult, first: int) -> None:
+        self.files.append(res)
+        self.firsts.append(first)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    @overload
+    def __getitem__(self, k: int) -> tuple[FileResult, int]: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[tuple[FileResult, int]]: ...
+    def __getitem__(self, k: int | slice) -> tuple[FileResult, int] | list[tuple[FileResult, int]]:
+        if isinstance(k, slice):
+            return list(zip(self.files[k], self.firsts[k], strict=True))
+        return self.files[k], self.firsts[k]
+
+    def __iter__(self) -> Iterator[tuple[FileResult, int]]:
+        return zip(self.files, self.firsts, strict=True)
 
 
 def _numbered(res: FileResult, sheet_id: str, first_row: int) -> Chunk:
@@ -299,7 +328,7 @@ class _Numbered(Sequence[Chunk]):
     """A part of a merged sheet: its files' rows numbered (:func:`_numbered`), each made when it
     is taken, by the splice: the merge keeps them packed (a city has 75,000)."""
 
-    def __init__(self, sheet_id: str, placed: list[tuple[FileResult, int]]) -> None:
+    def __init__(self, sheet_id: str, placed: Placed) -> None:
         self.sheet_id, self.placed = sheet_id, placed
 
     def __len__(self) -> int:
