@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import os
 import pickle
 import sys
@@ -298,33 +299,36 @@ def _number_rows(
     The 疑点提示 (``signals``) are found meanwhile by one of the same worker processes, so that
     neither pandas nor the fingerprints of the whole street enter the main process; without
     a pool of workers, they are found here."""
-    jobs = [
-        (res, sheet.id, first)
-        for sheet, parts in merged_parts(result)
-        for placed in parts
+    parts = [(sheet.id, placed) for sheet, parts in merged_parts(result) for placed in parts]
+    jobs = (
+        (res, sheet_id, first)
+        for sheet_id, placed in parts
         for res, first in placed
-        if isinstance(res.chunks[sheet.id], Template) and res.chunks[sheet.id].rows
-    ]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
-    batches = [jobs[k : k + _BATCH] for k in range(0, len(jobs), _BATCH)]
+        if isinstance(rendered := res.chunks[sheet_id], Template) and rendered.rows
+    )
+    # made as they are taken: a city has 75,000 (file, sheet) pairs
+    batches = iter(lambda: list(itertools.islice(jobs, _BATCH)), [])
+    in_flight: deque[list[tuple[FileResult, str, int]]] = deque()
 
     def work(batch: list[tuple[FileResult, str, int]]) -> list[tuple[Template, int]]:
         # the template's bytes read back here, one batch at a time, to travel to a worker
+        in_flight.append(batch)
         out = []
         for res, sheet_id, first in batch:
             template = res.chunks[sheet_id]
             out.append((Template(bytes(template.data), template.rows), first))
         return out
 
-    if workers <= 1 or len(jobs) <= 8:
-        _store(batches, (_number_batch(work(b)) for b in batches), spool)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    if workers <= 1 or sum(len(placed) for _, placed in parts) <= 8:
+        _store(in_flight, (_number_batch(work(b)) for b in batches), spool)
         return _find_signals(*signals) if signals else None
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
     ) as pool:
         found = pool.submit(_find_signals, *signals) if signals else None
         numbered = _bounded(pool, _number_batch, map(work, batches), 4 * workers)
-        _store(batches, numbered, spool)
+        _store(in_flight, numbered, spool)
         return found.result() if found else None
 
 
@@ -337,13 +341,18 @@ def _number_batch(batch: list[tuple[Template, int]]) -> list[Chunk]:
 
 
 def _store(
-    batches: list[list[tuple[FileResult, str, int]]],
+    in_flight: deque[list[tuple[FileResult, str, int]]],
     numbered: Iterable[list[Chunk]],
     spool: Spool,
 ) -> None:
-    for batch, chunks in zip(batches, numbered, strict=True):
+    """Each batch's numbered rows to the spool, as they come: the batches wait in ``in_flight``
+    in the order they were sent."""
+    for chunks in numbered:
+        batch = in_flight.popleft()
         for (res, sheet_id, _), chunk in zip(batch, chunks, strict=True):
             res.chunks[sheet_id] = spooled(chunk, spool)
+    if in_flight:
+        raise RuntimeError(f"{len(in_flight)} batches were not numbered")
 
 
 def _bounded(
