@@ -299,10 +299,10 @@ def _number_rows(
     The 疑点提示 (``signals``) are found meanwhile by one of the same worker processes, so that
     neither pandas nor the fingerprints of the whole street enter the main process; without
     a pool of workers, they are found here."""
-    parts = [(sheet.id, placed) for sheet, parts in merged_parts(result) for placed in parts]
+    placed_parts = [(sheet.id, part) for sheet, parts in merged_parts(result) for part in parts]
     jobs = (
         (res, sheet_id, first)
-        for sheet_id, placed in parts
+        for sheet_id, placed in placed_parts
         for res, first in placed
         if isinstance(rendered := res.chunks[sheet_id], Template) and rendered.rows
     )
@@ -320,7 +320,7 @@ def _number_rows(
         return out
 
     workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
-    if workers <= 1 or sum(len(placed) for _, placed in parts) <= 8:
+    if workers <= 1 or sum(len(placed) for _, placed in placed_parts) <= 8:
         _store(in_flight, (_number_batch(work(b)) for b in batches), spool)
         return _find_signals(*signals) if signals else None
     with ProcessPoolExecutor(

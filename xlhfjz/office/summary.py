@@ -384,6 +384,7 @@ def person_table(communities: Sequence[Community]) -> tuple[list[str], list[list
 
 
 def log_table(logs: Sequence[FileLog]) -> tuple[list[str], list[list[Any]]]:
+    """合并日志 as one table (for the Excel plan)."""
     return log_header(), list(log_rows(logs))
 
 
