@@ -274,7 +274,8 @@ class Template:
 class BulkSheet:
     """Rows to add to one worksheet part after its header row(s), in order."""
 
-    chunks: Sequence[Chunk]
+    chunks: Iterable[Chunk]
+    """Iterated more than once (a list, or a view that makes each chunk as it is taken)."""
     width: int
     header_rows: int = 1
     """Rows XlsxWriter wrote (with explicit row numbers); the chunks' rows follow them."""
@@ -412,8 +413,9 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
             if sheet is None:
                 out.add(info, [_deflate(data, final=True)], isal_zlib.crc32(data), len(data))
                 continue
-            cut = _after_header(data, sheet)
-            last_row = max(sheet.header_rows + sheet.count, _last_row(data, cut))
+            end = data.rindex(b"</sheetData>")
+            cut = _after_header(data, end, sheet)
+            last_row = max(sheet.header_rows + sheet.count, _last_row(data, cut, end))
             head = _DIMENSION.sub(_dimension(sheet.width, last_row), data[:cut], count=1)
             tail = data[cut:]
             pieces: list[Data] = [_deflate(head, final=False)]
@@ -439,10 +441,10 @@ def splice(src: Path, dst: Path, bulk: Mapping[str, BulkSheet]) -> dict[str, int
 _ROW = re.compile(rb'<row r="([0-9]+)"')
 
 
-def _after_header(xml: bytes, sheet: BulkSheet) -> int:
-    """Where the bulk rows go in a part XlsxWriter wrote: after its header rows, before the
-    rows it wrote below the table (合并日志's 合并时间 …), which must come after them."""
-    end = xml.rindex(b"</sheetData>")
+def _after_header(xml: bytes, end: int, sheet: BulkSheet) -> int:
+    """Where the bulk rows go in a part XlsxWriter wrote (its ``<sheetData>`` ends at ``end``):
+    after its header rows, before the rows it wrote below the table (合并日志's 合并时间 …),
+    which must come after them."""
     for m in _ROW.finditer(xml, 0, end):
         row = int(m.group(1))
         if row > sheet.header_rows:
@@ -452,9 +454,8 @@ def _after_header(xml: bytes, sheet: BulkSheet) -> int:
     return end
 
 
-def _last_row(xml: bytes, start: int) -> int:
-    """The last row XlsxWriter wrote from ``start`` on (0 for none)."""
-    end = xml.rindex(b"</sheetData>")
+def _last_row(xml: bytes, start: int, end: int) -> int:
+    """The last row XlsxWriter wrote between ``start`` and ``end`` (0 for none)."""
     return max((int(m.group(1)) for m in _ROW.finditer(xml, start, end)), default=0)
 
 

@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -284,7 +284,7 @@ def merged_parts(result: MergeResult) -> list[tuple[Sheet, list[Placed]]]:
     return out
 
 
-class Placed(Sequence[tuple[FileResult, int]]):
+class Placed:
     """A part's files, each with the Excel row its rows start at: ``(file, first row)`` pairs
     kept as a list and an array (a city's 75,000 pairs would be 7 MB of tuples and numbers)."""
 
@@ -298,15 +298,6 @@ class Placed(Sequence[tuple[FileResult, int]]):
 
     def __len__(self) -> int:
         return len(self.files)
-
-    @overload
-    def __getitem__(self, k: int) -> tuple[FileResult, int]: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[tuple[FileResult, int]]: ...
-    def __getitem__(self, k: int | slice) -> tuple[FileResult, int] | list[tuple[FileResult, int]]:
-        if isinstance(k, slice):
-            return list(zip(self.files[k], self.firsts[k], strict=True))
-        return self.files[k], self.firsts[k]
 
     def __iter__(self) -> Iterator[tuple[FileResult, int]]:
         return zip(self.files, self.firsts, strict=True)
@@ -324,25 +315,15 @@ def _numbered(res: FileResult, sheet_id: str, first_row: int) -> Chunk:
     return chunk
 
 
-class _Numbered(Sequence[Chunk]):
+class _Numbered:
     """A part of a merged sheet: its files' rows numbered (:func:`_numbered`), each made when it
     is taken, by the splice: the merge keeps them packed (a city has 75,000)."""
 
     def __init__(self, sheet_id: str, placed: Placed) -> None:
         self.sheet_id, self.placed = sheet_id, placed
 
-    def __len__(self) -> int:
-        return len(self.placed)
-
-    @overload
-    def __getitem__(self, k: int) -> Chunk: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[Chunk]: ...
-    def __getitem__(self, k: int | slice) -> Chunk | list[Chunk]:
-        if isinstance(k, slice):
-            return [_numbered(res, self.sheet_id, first) for res, first in self.placed[k]]
-        res, first = self.placed[k]
-        return _numbered(res, self.sheet_id, first)
+    def __iter__(self) -> Iterator[Chunk]:
+        return (_numbered(res, self.sheet_id, first) for res, first in self.placed)
 
 
 def _bulk_sheet(
@@ -350,7 +331,7 @@ def _bulk_sheet(
     bulk: dict[str, BulkSheet],
     name: str,
     header: Sequence[str],
-    chunks: Sequence[Chunk],
+    chunks: Iterable[Chunk],
     fmt: _Formats,
     widths: dict[int, int],
 ) -> Worksheet:
