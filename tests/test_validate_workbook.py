@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import sys
 from pathlib import Path
 
 import pytest
@@ -293,3 +295,34 @@ def test_unreadable_file_gives_one_not_a_workbook_issue(tmp_path: Path, content,
     assert not report.readable
     assert [(i.code, i.severity) for i in report.issues] == [("not-a-workbook", "error")]
     assert word in report.issues[0].message
+
+
+def test_no_garbage_collection_while_a_workbook_is_validated(tmp_path: Path, sample) -> None:
+    """Reading and validating build a few objects per cell and no cycles: the collector waits
+    (each of its passes walks every one of them), catches up in one pass of the young objects
+    when it resumes, and is left as it was found, enabled or not."""
+
+    path = write_xlsx(tmp_path / "clean.xlsx", standard_sheets(sample))
+    passes: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        frame, inside = sys._getframe(1), False
+        while frame is not None and not inside:
+            inside, frame = frame.f_code is validate_file.__code__, frame.f_back
+        if phase == "start" and inside:
+            passes.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        report = validate_file(path)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            validate_file(path)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(count)
+    assert passes in ([], [0]), passes  # before: one every 700 new objects or so
+    assert report.issues == [] and report.rows["组织机构"] == len(sample.data["组织机构"])

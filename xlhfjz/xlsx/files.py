@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Collection
 
-from xlhfjz.checks.validate import Report, norm_label, unreadable_report, validate_workbook
+from xlhfjz.checks.validate import (
+    Report,
+    norm_label,
+    paused_gc,
+    unreadable_report,
+    validate_workbook,
+)
 from xlhfjz.model.rawbook import UnreadableWorkbook
 from xlhfjz.model.schema import SHEETS
 from xlhfjz.xlsx.reader import open_workbook
@@ -30,7 +36,10 @@ def validate_file(
     already, parse no sheet ahead)."""
     name = os.fspath(path)
     try:
-        with open_workbook(name, sheets=_ledger_sheet, unless=unless, ahead=ahead) as book:
+        with (
+            paused_gc(),  # the rows too are built as the validator asks for each sheet
+            open_workbook(name, sheets=_ledger_sheet, unless=unless, ahead=ahead) as book,
+        ):
             # each sheet is read as the validator asks for it, the next parsed meanwhile
             report = validate_workbook(book)
             dict(book.sheets)  # a sheet it did not ask for can still make the file unreadable
