@@ -10,7 +10,10 @@ medians to its bare read, plus the median of the round-by-round ratios.
 - validate: ``xlhfjz validate --json`` on 18 sheets × ``--rows`` rows beside the bare
   python-calamine read of every sheet (target ≤ 2.0×);
 - merge: ``xlhfjz merge`` of ``--communities`` typical communities beside the one-process bare
-  read of every file (target ≤ 1.5×); the merge's main-process peak memory is printed too.
+  read of every file (target ≤ 1.5×); the merge's main-process peak memory is printed too. Two
+  more rows show how much of that budget reading alone takes on two cores: the bare read in two
+  processes, and the safe read in two (the merge's own reading with every check before a part
+  is parsed, validating nothing: ``bench_merge.SAFE_READ``).
 
     python bench/bench_writers.py [--rows 5000] [--communities 200] [--repeat 5]
         [--writers xlsxwriter openpyxl libreoffice] [--only validate|merge]
@@ -29,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_merge import BARE_READ as BARE_FOLDER
-from bench_merge import make_folder
+from bench_merge import SAFE_READ, make_folder
 from bench_validate import BARE_READ as BARE_FILE
 from bench_validate import OUT, make_workbook
 from writers import WRITERS, copies
@@ -138,13 +141,16 @@ def main() -> None:
         for writer in args.writers:
             folder = str(street[writer])
             merge = [py, "-c", MAIN_PEAK, "merge", folder, "-o", str(summary)]
-            results = rounds(
-                [([py, "-c", BARE_FOLDER, folder, "1"], {}), *with_old(merge, args.old)],
-                args.repeat,
-            )
+            floor = [
+                ([py, "-c", BARE_FOLDER, folder, "1"], {}),
+                ([py, "-c", BARE_FOLDER, folder, "2"], {}),
+                ([py, "-c", SAFE_READ, folder, "2"], {}),
+            ]
+            results = rounds([*floor, *with_old(merge, args.old)], args.repeat)
             size = sum(p.stat().st_size for p in Path(folder).glob("*.xlsx")) / 1e6
             label = f"{writer} {args.communities} communities ({size:.0f} MB)"
-            report(label, ["bare read, 1 process", "xlhfjz merge", "(old) merge"], results)
+            names = ["bare read, 1 process", "bare read, 2 proc.", "safe read, 2 proc."]
+            report(label, [*names, "xlhfjz merge", "(old) merge"], results)
     print(
         "ratio: median ÷ the bare read's median; rounds: median of the round-by-round ratios;"
         " CPU s: median user+system seconds (workers included) and its ratio;"
