@@ -27,16 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import OUT, run
 
-BARE_READ = """
-import sys
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-import python_calamine as pc
-
-def read(path):
-    wb = pc.CalamineWorkbook.from_path(path)
-    return sum(len(r) for n in wb.sheet_names for r in wb.get_sheet_by_name(n).to_python(skip_empty_area=False))
-
+#: The end of a read script: ``read(path)`` over every .xlsx of ``argv[1]`` in ``argv[2]``
+#: processes (1: this one), printing the rows read.
+_OVER_FOLDER = """
 files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.xlsx"))
 workers = int(sys.argv[2])
 if workers == 1:
@@ -46,12 +39,27 @@ else:
         print(sum(pool.map(read, files, chunksize=2)))
 """
 
+BARE_READ = (
+    """
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+import python_calamine as pc
+
+def read(path):
+    wb = pc.CalamineWorkbook.from_path(path)
+    return sum(len(r) for n in wb.sheet_names for r in wb.get_sheet_by_name(n).to_python(skip_empty_area=False))
+"""
+    + _OVER_FOLDER
+)
+
 
 #: The part of a merge no faster code can leave out: every file read as the merge's workers read
 #: it (sniffed, its zip directory, styles and shared strings checked, each ledger sheet scanned
 #: against the limits and for formula and error cells, then parsed by calamine into Python
 #: values, no sheet parsed ahead), validating nothing. Same arguments as :data:`BARE_READ`.
-SAFE_READ = """
+SAFE_READ = (
+    """
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -63,15 +71,9 @@ WANTED = [s.name for s in SHEETS] + ["_meta"]
 def read(path):
     with open_workbook(path, sheets=WANTED, ahead=0) as book:
         return sum(len(book.sheets[name].rows) for name in book.sheets)
-
-files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.xlsx"))
-workers = int(sys.argv[2])
-if workers == 1:
-    print(sum(map(read, files)))
-else:
-    with ProcessPoolExecutor(workers) as pool:
-        print(sum(pool.map(read, files, chunksize=2)))
 """
+    + _OVER_FOLDER
+)
 
 
 #: One ``xlhfjz merge FOLDER -o SUMMARY`` in this process, printing the wall seconds of its
