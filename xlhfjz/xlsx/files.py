@@ -37,7 +37,7 @@ def validate_file(
     name = os.fspath(path)
     try:
         with (
-            paused_gc(),  # the rows too are built as the validator asks for each sheet
+            paused_gc(),  # validate_workbook pauses it too; this covers opening and the last reads
             open_workbook(name, sheets=_ledger_sheet, unless=unless, ahead=ahead) as book,
         ):
             # each sheet is read as the validator asks for it, the next parsed meanwhile

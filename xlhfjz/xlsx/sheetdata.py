@@ -204,10 +204,14 @@ class SpooledRows(MutableMapping[str, "Chunk | Template"]):
             return array("q", (offset, length, 0, 0, item.rows, -1))
         return array("q", (offset, length, item.crc, item.size, item.rows, item.first_row))
 
+    def _index(self, sid: str) -> int:
+        try:
+            return self._ids.index(sid)
+        except ValueError:
+            raise KeyError(sid) from None
+
     def __getitem__(self, sid: str) -> Chunk | Template:
-        if sid not in self._ids:
-            raise KeyError(sid)
-        k = self._ids.index(sid) * _PACKED
+        k = self._index(sid) * _PACKED
         offset, length, crc, size, rows, first_row = self._numbers[k : k + _PACKED]
         data: Data = Stored(self._spool, offset, length) if offset >= 0 else b""
         return Template(data, rows) if first_row < 0 else Chunk(data, crc, size, rows, first_row)
@@ -223,9 +227,7 @@ class SpooledRows(MutableMapping[str, "Chunk | Template"]):
             self._numbers.extend(packed)
 
     def __delitem__(self, sid: str) -> None:
-        if sid not in self._ids:
-            raise KeyError(sid)
-        k = self._ids.index(sid)
+        k = self._index(sid)
         ids = self._ids[:k] + self._ids[k + 1 :]
         self._ids = _IDS.setdefault(ids, ids)
         del self._numbers[k * _PACKED : (k + 1) * _PACKED]
