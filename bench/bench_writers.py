@@ -13,7 +13,9 @@ medians to its bare read, plus the median of the round-by-round ratios.
   read of every file (target ≤ 1.5×); the merge's main-process peak memory is printed too. Two
   more rows show how much of that budget reading alone takes on two cores: the bare read in two
   processes, and the safe read in two (the merge's own reading with every check before a part
-  is parsed, validating nothing: ``bench_merge.SAFE_READ``).
+  is parsed, validating nothing: ``bench_merge.SAFE_READ``). A last line gives the CPU seconds
+  two cores can spend within 1.5× the bare read, and how much of them the safe read and the merge
+  use.
 
     python bench/bench_writers.py [--rows 5000] [--communities 200] [--repeat 5]
         [--writers xlsxwriter openpyxl libreoffice] [--only validate|merge]
@@ -109,6 +111,18 @@ def report(label: str, names: list[str], results: list[list[tuple[float, float, 
         )
 
 
+def budget(results: list[list[tuple[float, float, int, int]]]) -> None:
+    """What 1.5× allows on two cores, in CPU seconds, and how much of it the safe read (the
+    reading the spec requires, validating nothing) and the merge use."""
+    allowed = 2 * 1.5 * statistics.median(r[0][0] for r in results)
+    safe, merge = (statistics.median(r[k][1] for r in results) for k in (2, 3))
+    print(
+        f"{'':<34} {'CPU budget at 1.5×':<22} {allowed:>7.2f} CPU s on 2 cores;"
+        f" safe read {safe:.2f} ({safe / allowed:.0%}), merge {merge:.2f} ({merge / allowed:.0%}),"
+        f" left after the safe read {allowed - safe:.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5000)
@@ -151,6 +165,7 @@ def main() -> None:
             label = f"{writer} {args.communities} communities ({size:.0f} MB)"
             names = ["bare read, 1 process", "bare read, 2 proc.", "safe read, 2 proc."]
             report(label, [*names, "xlhfjz merge", "(old) merge"], results)
+            budget(results)
     print(
         "ratio: median ÷ the bare read's median; rounds: median of the round-by-round ratios;"
         " CPU s: median user+system seconds (workers included) and its ratio;"

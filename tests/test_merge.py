@@ -14,7 +14,10 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -867,12 +870,15 @@ def test_a_summary_over_the_limits_is_still_skipped_not_unreadable(
     assert [(c.code, c.file) for c in result.communities] == [(A, FILE_A)]
 
 
-def test_merged_rows_are_the_same_with_one_worker_and_two(street: Street, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [2, 3])
+def test_merged_rows_are_the_same_with_one_worker_and_more(
+    street: Street, tmp_path: Path, workers: int
+) -> None:
     one = write_summary(
         tmp_path / "one.xlsx", merge_folder(street.folder, street.office, workers=1)
     )
     two = write_summary(
-        tmp_path / "two.xlsx", merge_folder(street.folder, street.office, workers=2)
+        tmp_path / "two.xlsx", merge_folder(street.folder, street.office, workers=workers)
     )
     a, b = CalamineWorkbook.from_path(str(one)), CalamineWorkbook.from_path(str(two))
     for sheet in (s for s in LEDGERS if not s.restricted):
@@ -936,3 +942,22 @@ def test_stowed_reports_and_cards_read_back_and_are_let_go(tmp_path: Path) -> No
     assert sum("_loaded" in vars(res) for res in results) == AT_HAND
     with pytest.raises(AttributeError):
         results[0].no_such_thing  # noqa: B018
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_the_merge_takes_a_worker_per_core_it_may_use() -> None:
+    # in a child process: the test's own affinity stays as it is
+    script = (
+        "import os\n"
+        "from xlhfjz.batch import default_workers\n"
+        "cpu = min(os.sched_getaffinity(0))\n"
+        "os.sched_setaffinity(0, {cpu})\n"
+        "print(default_workers())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1"]
+    out = subprocess.run(
+        [sys.executable, "-c", "from xlhfjz.batch import default_workers; print(default_workers())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert int(out.stdout) == min(len(os.sched_getaffinity(0)), 8)

@@ -1,7 +1,8 @@
 """The merge (office.md "What the merge does"): a folder of community workbooks → one summary.
 
 Files are only ever opened for reading. Each file is read, validated and scored exactly as the
-community's own button would, in a pool of worker processes (both cores); one bad file never
+community's own button would, in a pool of worker processes (one per core, at most
+:data:`MAX_WORKERS`); one bad file never
 stops the merge. Then communities are identified by 社区代码, duplicates resolved, the list's
 missing communities marked 未提交, and the summary written atomically.
 """
@@ -162,6 +163,22 @@ def fingerprint(path: str) -> tuple[int, str | None]:
         return 0, None  # the reader reports why it cannot be read
 
 
+#: The merge's worker processes at most: each may hold one large community while it works (the
+#: one that finds the 疑点 up to about 240 MB for a city, README 性能), so eight stay within an
+#: office PC's memory.
+MAX_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (a container's or ``taskset``'s limit
+    included where the system tells it), at most :data:`MAX_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Windows or macOS
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
 def merge_folder(
     folder: str | os.PathLike[str],
     office: OfficeData | None = None,
@@ -319,7 +336,7 @@ def _number_rows(
             out.append((Template(bytes(template.data), template.rows), first))
         return out
 
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    workers = workers if workers is not None else default_workers()
     if workers <= 1 or sum(len(placed) for _, placed in placed_parts) <= 8:
         _store(in_flight, (_number_batch(work(b)) for b in batches), spool)
         return _find_signals(*signals) if signals else None
@@ -378,7 +395,7 @@ def _run(
     facts: Spool | None = None,
 ) -> list[FileResult]:
     total = len(files)
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+    workers = workers if workers is not None else default_workers()
     results: list[FileResult] = []
     if workers <= 1 or total <= 2:
         for k, p in enumerate(files, 1):
