@@ -2,9 +2,9 @@
 
 Files are only ever opened for reading. Each file is read, validated and scored exactly as the
 community's own button would, in a pool of worker processes (one per core, at most
-:data:`MAX_WORKERS`); one bad file never
-stops the merge. Then communities are identified by 社区代码, duplicates resolved, the list's
-missing communities marked 未提交, and the summary written atomically.
+:data:`MAX_WORKERS`); one bad file never stops the merge. Then communities are identified by
+社区代码, duplicates resolved, the list's missing communities marked 未提交, and the summary
+written atomically.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def default_workers() -> int:
     included where the system tells it), at most :data:`MAX_WORKERS`."""
     try:
         cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Windows or macOS
+    except AttributeError:  # no CPU affinity on Windows or macOS
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_WORKERS))
 

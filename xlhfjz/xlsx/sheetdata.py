@@ -218,13 +218,14 @@ class SpooledRows(MutableMapping[str, "Chunk | Template"]):
 
     def __setitem__(self, sid: str, item: Chunk | Template) -> None:
         packed = self._pack(item)
-        if sid in self._ids:
+        try:
             k = self._ids.index(sid) * _PACKED
-            self._numbers[k : k + _PACKED] = packed
-        else:  # the same few tuples of ids for every file
+        except ValueError:  # a new id: the same few tuples of ids for every file
             ids = (*self._ids, sys.intern(sid))
             self._ids = _IDS.setdefault(ids, ids)
             self._numbers.extend(packed)
+        else:
+            self._numbers[k : k + _PACKED] = packed
 
     def __delitem__(self, sid: str) -> None:
         k = self._index(sid)

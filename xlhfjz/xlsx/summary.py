@@ -386,7 +386,7 @@ def _write_log(
     when, by what and from where, below the table."""
     chunks = _chunks(log_rows(result.logs), spool)
     ws = _bulk_sheet(wb, bulk, LOG, log_header(), chunks, fmt, LOG_WIDTHS)
-    last = sum(chunk.rows for chunk in chunks) + 2
+    last = len(result.logs) + 2  # a row a file under the header
     ws.write_string(last, 0, "合并时间", fmt.key)
     ws.write_string(last, 1, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), fmt.value)
     ws.write_string(last + 1, 0, "程序版本", fmt.key)
